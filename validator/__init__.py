@@ -1,0 +1,44 @@
+"""Validate Stripe *Create a Customer Session* params against hand-written JSON Schemas.
+
+Importing this package loads nothing heavy: the schemas are read, and
+jsonschema imported, on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = [
+    "ParamError",
+    "ValidationError",
+    "is_valid",
+    "iter_errors",
+    "registry",
+    "schema",
+    "validate",
+]
+
+# public name -> (module, attribute)
+_EXPORTS = {
+    "ParamError": ("validator.errors", "ParamError"),
+    "ValidationError": ("validator.errors", "ValidationError"),
+    "is_valid": ("validator.check", "is_valid"),
+    "iter_errors": ("validator.check", "iter_errors"),
+    "validate": ("validator.check", "validate"),
+    "registry": ("validator.loader", "registry"),
+    "schema": ("validator.loader", "schema"),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'validator' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

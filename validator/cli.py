@@ -1,0 +1,124 @@
+"""The ``customer-session`` command: a thin layer over the library.
+
+Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
+(missing file, not JSON, bad arguments).  Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+class Unusable(Exception):
+    """Input that cannot be checked at all: reported on one line, exit 2."""
+
+
+def _read(name: str) -> bytes:
+    try:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        with open(name, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        result[key] = value
+    return result
+
+
+def parse_json(data: bytes | str, name: str):
+    """Strict JSON: no NaN/Infinity, no duplicate keys, UTF-8 (a BOM is tolerated)."""
+    try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
+        return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except UnicodeDecodeError:
+        raise Unusable(f"{name} is not UTF-8 text") from None
+    except RecursionError:
+        raise Unusable(f"{name} is not usable JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise Unusable(f"{name} is not JSON: {str(exc)[:120]}") from None
+
+
+def _validate(args) -> int:
+    from . import check
+    from .report import REPORTERS
+
+    report = REPORTERS[args.format]
+    status = EXIT_VALID
+    for name in args.files:
+        shown = "<stdin>" if name == "-" else name
+        try:
+            params = parse_json(_read(name), shown)
+        except Unusable as exc:
+            print(f"customer-session: {exc}", file=sys.stderr)
+            status = EXIT_UNUSABLE
+            continue
+        errors = list(check.iter_errors(params))
+        print(report(shown, errors))
+        if errors and status == EXIT_VALID:
+            status = EXIT_INVALID
+    return status
+
+
+def _bundle(args) -> int:
+    from .bundle import bundle
+
+    print(json.dumps(bundle(), indent=2, ensure_ascii=False))
+    return EXIT_VALID
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customer-session",
+        description="Validate Stripe Create-a-Customer-Session params against JSON Schemas.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "validate", help="validate JSON payloads",
+        description="Validate one or more JSON payloads. Exit 0 if all are valid, 1 if any is invalid, "
+                    "2 if an input cannot be read or is not JSON.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="a JSON file, or - for standard input")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text: one line per error; json: one JSON object per input "
+                            '{"file", "valid", "errors": [{"param", "code", "message"}]}')
+    check.set_defaults(run=_validate)
+
+    bundle = commands.add_parser(
+        "bundle", help="print the schemas as one self-contained file",
+        description="Print one JSON Schema 2020-12 document that embeds every schema resource, "
+                    "so every $ref resolves inside it.",
+    )
+    bundle.set_defaults(run=_bundle)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_VALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

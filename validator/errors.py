@@ -1,0 +1,61 @@
+"""Error values: what a check reports, and the exception `validate` raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Every code a ParamError can carry.  Stripe's own codes where Stripe has
+#: one for the mistake; our own, documented in the README, otherwise.  A
+#: rule in the schemas may name its own code in its ``title``.
+PARAMETER_MISSING = "parameter_missing"
+PARAMETER_UNKNOWN = "parameter_unknown"
+PARAMETER_INVALID_INTEGER = "parameter_invalid_integer"
+PARAMETER_INVALID_TYPE = "parameter_invalid_type"
+PARAMETER_INVALID_ENUM = "parameter_invalid_enum"
+PARAMETER_ABOVE_MAXIMUM = "parameter_above_maximum"
+PARAMETER_NOT_JSON = "parameter_not_json"
+PARAMETER_INVALID = "parameter_invalid"
+
+#: Longest stretch of a key or value that a message or param quotes.
+QUOTE_LIMIT = 40
+
+
+def bracket(path) -> str:
+    """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root."""
+    if not path:
+        return ""
+    head, *rest = (shorten(str(part)) for part in path)
+    return head + "".join(f"[{part}]" for part in rest)
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class ParamError:
+    """One problem with one param.
+
+    ``param`` is the param in Stripe's bracket notation, ``path`` the same
+    position as a tuple of keys and indices, ``code`` a stable machine code
+    and ``message`` one sentence for a person.
+    """
+
+    param: str
+    path: tuple
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(ValueError):
+    """Raised by `validate`; ``errors`` holds every ParamError found."""
+
+    def __init__(self, errors: list[ParamError]):
+        self.errors = list(errors)
+        count = len(self.errors)
+        lines = [f"{count} invalid parameter{'s' if count != 1 else ''}:"]
+        lines += [f"  - {error.message} [{error.code}]" for error in self.errors]
+        super().__init__("\n".join(lines))
