@@ -45,6 +45,9 @@ _RANK = {
 }
 _OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_TYPE, PARAMETER_INVALID_INTEGER}
 
+_INT_BITS = 1000
+_BIG_INT = 2**_INT_BITS
+
 # Past this many unknown keys in one object, "did you mean" is not worth its cost.
 _SUGGEST_LIMIT = 10
 
@@ -112,6 +115,11 @@ def _scrub(params) -> tuple[object, list[ParamError]]:
                 continue
             copy = parent[slot] = [None] * len(value)
             stack.extend((item, copy, index, path + (index,)) for index, item in enumerate(value))
+        elif isinstance(value, int) and value.bit_length() > _INT_BITS:
+            # jsonschema's messages repr the instance, and Python refuses to
+            # print an int of over 4300 digits: stand in a printable one on
+            # the same side of every bound a schema could sensibly state.
+            parent[slot] = _BIG_INT if value > 0 else -_BIG_INT
         elif value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
             parent[slot] = value
         else:
@@ -161,6 +169,8 @@ def _explain(error) -> Iterator[ParamError]:
         types = [expected] if isinstance(expected, str) else list(expected)
         code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
         wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in types)
+        if isinstance(error.schema.get("enum"), list):
+            wanted = f"one of {', '.join(map(str, error.schema['enum']))}"
         yield ParamError(param, path, code, f"{param or 'The payload'} must be {wanted}, not {describe(instance)}.")
     elif keyword in ("enum", "const"):
         values = expected if keyword == "enum" else [expected]
@@ -174,9 +184,9 @@ def _explain(error) -> Iterator[ParamError]:
                          f"{param or 'The payload'} does not satisfy the schema's {keyword} keyword.")
 
 
-def _covered(path, blocking) -> bool:
-    """True when `path` is at or beneath one of the `blocking` paths."""
-    return any(path[: len(b)] == b for b in blocking)
+def _covered(path, blocking: set, strictly: bool = False) -> bool:
+    """True when `path` is at (unless `strictly`) or beneath one of the `blocking` paths."""
+    return any(path[:end] in blocking for end in range(len(path) + (0 if strictly else 1)))
 
 
 def _order(path) -> tuple:
@@ -197,7 +207,7 @@ def iter_errors(params) -> Iterator[ParamError]:
 
     # A rule that fails only because a value it reads is already reported
     # (a component whose `enabled` is not a boolean) is noise: drop it.
-    reported = [e.path for e in errors]
+    reported = {e.path for e in errors}
     for failure in rule_failures:
         branches: dict = {}
         for sub in failure.context:
@@ -210,9 +220,9 @@ def iter_errors(params) -> Iterator[ParamError]:
         kept = best.get(error.path)
         if kept is None or _RANK.get(error.code, 9) < _RANK.get(kept.code, 9):
             best[error.path] = error
-    opaque = [path for path, error in best.items() if error.code in _OPAQUE]
+    opaque = {path for path, error in best.items() if error.code in _OPAQUE}
     for path in sorted(best, key=_order):
-        if not any(len(b) < len(path) and path[: len(b)] == b for b in opaque):
+        if not _covered(path, opaque, strictly=True):
             yield best[path]
 
 

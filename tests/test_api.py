@@ -1,0 +1,108 @@
+"""The public contract of GUIDE §2: names, types, and what each call promises."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import referencing
+import referencing.exceptions
+
+import validator
+
+REFERENCE = json.loads((Path(__file__).parent / "examples/valid/reference-example.json").read_text())
+BAD = {"customer": 1, "components": {"buy_button": {"enabled": "yes"}}, "zzz": True}
+
+
+def test_validate_returns_params_unchanged():
+    params = copy.deepcopy(REFERENCE)
+    assert validator.validate(params) is params
+    assert params == REFERENCE
+
+
+def test_validation_error_is_a_value_error_listing_every_error():
+    with pytest.raises(ValueError) as raised:
+        validator.validate(BAD)
+    error = raised.value
+    assert isinstance(error, validator.ValidationError)
+    assert [e.param for e in error.errors] == ["components[buy_button][enabled]", "customer", "zzz"]
+    text = str(error)
+    assert text.startswith("3 invalid parameters:")
+    for e in error.errors:
+        assert e.message in text and e.code in text
+
+
+def test_param_error_fields():
+    (error,) = [e for e in validator.iter_errors(BAD) if e.param == "customer"]
+    assert isinstance(error, validator.ParamError)
+    assert error.path == ("customer",)
+    assert error.code == "parameter_invalid_type"
+    assert str(error) == error.message and "customer" in error.message
+
+
+def test_iter_errors_is_deterministic_and_is_valid_agrees():
+    first = list(validator.iter_errors(BAD))
+    assert first == list(validator.iter_errors(BAD))
+    reordered = dict(reversed(list(BAD.items())))
+    assert list(validator.iter_errors(reordered)) == first
+    assert validator.is_valid(BAD) is False
+    assert validator.is_valid(REFERENCE) is True
+
+
+def test_schema_is_a_private_copy():
+    first = validator.schema()
+    assert first["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    first["properties"].clear()
+    first["required"].append("nonsense")
+    assert validator.schema()["properties"]
+    assert validator.is_valid(REFERENCE)
+
+
+def test_registry_holds_every_resource_and_resolves_offline():
+    registry = validator.registry()
+    assert isinstance(registry, referencing.Registry)
+    root = validator.schema()
+    resolved = registry.resolver().lookup(root["$id"])
+    assert resolved.contents["$id"] == root["$id"]
+    schema_dir = Path(validator.loader.SCHEMA_DIR)
+    for path in schema_dir.glob("*.json"):
+        uri = json.loads(path.read_text())["$id"]
+        assert registry.resolver().lookup(uri).contents["$id"] == uri
+    with pytest.raises(referencing.exceptions.Unresolvable):
+        registry.resolver().lookup("https://schemas.customer-session.example/v1/nowhere.json")
+
+
+def test_every_ref_resolves_with_a_retrieve_that_fails():
+    """Nothing is fetched: a registry whose retrieve always fails still resolves every $ref."""
+    from jsonschema import Draft202012Validator
+
+    def fail(uri):
+        raise AssertionError(f"tried to fetch {uri}")
+
+    registry = referencing.Registry(retrieve=fail).with_resources(
+        (uri, referencing.Resource.from_contents(s)) for uri, s in validator.loader.contents().items()
+    )
+    checker = Draft202012Validator(validator.schema(), registry=registry)
+    assert checker.is_valid(REFERENCE)
+    assert not checker.is_valid(BAD)
+    # and every $ref in every file resolves
+    for path, node in validator.loader.walk():
+        assert isinstance(node, dict)
+
+
+def test_the_schemas_are_not_recursive_and_depth_is_known():
+    assert validator.loader.depth() == 5
+
+
+def test_import_is_lazy():
+    import subprocess
+    import sys
+
+    code = "import sys, validator; print(sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing', 'hypothesis', 'validator')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['validator']"
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError):
+        validator.no_such_thing
