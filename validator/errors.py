@@ -16,15 +16,17 @@ PARAMETER_ABOVE_MAXIMUM = "parameter_above_maximum"
 PARAMETER_NOT_JSON = "parameter_not_json"
 PARAMETER_INVALID = "parameter_invalid"
 
-#: Longest stretch of a key or value that a message or param quotes.
+#: Longest stretch of a value that a message quotes.
 QUOTE_LIMIT = 40
+#: Longest key a param names in full; only an absurd unknown key is cut.
+KEY_LIMIT = 100
 
 
 def bracket(path) -> str:
     """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root."""
     if not path:
         return ""
-    head, *rest = (shorten(str(part)) for part in path)
+    head, *rest = (shorten(str(part), KEY_LIMIT) for part in path)
     return head + "".join(f"[{part}]" for part in rest)
 
 
