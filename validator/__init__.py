@@ -9,10 +9,13 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
+    "LintWarning",
     "ParamError",
     "ValidationError",
+    "fill_defaults",
     "is_valid",
     "iter_errors",
+    "lint",
     "registry",
     "schema",
     "validate",
@@ -27,6 +30,9 @@ _EXPORTS = {
     "validate": ("validator.check", "validate"),
     "registry": ("validator.loader", "registry"),
     "schema": ("validator.loader", "schema"),
+    "fill_defaults": ("validator.defaults", "fill_defaults"),
+    "lint": ("validator.linting", "lint"),
+    "LintWarning": ("validator.linting", "LintWarning"),
 }
 
 

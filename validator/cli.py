@@ -56,6 +56,8 @@ def parse_json(data: bytes | str, name: str):
 
 def _validate(args) -> int:
     from . import check
+    from .defaults import fill_defaults
+    from .linting import lint
     from .report import REPORTERS
 
     report = REPORTERS[args.format]
@@ -69,8 +71,11 @@ def _validate(args) -> int:
             status = EXIT_UNUSABLE
             continue
         errors = list(check.iter_errors(params))
-        print(report(shown, errors))
-        if errors and status == EXIT_VALID:
+        warnings = lint(params)
+        effective = fill_defaults(params) if args.defaults and not errors else None
+        print(report(shown, errors, warnings, effective))
+        # Warnings are advice: they decide the exit code only when asked to.
+        if (errors or (args.strict and warnings)) and status == EXIT_VALID:
             status = EXIT_INVALID
     return status
 
@@ -96,8 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="a JSON file, or - for standard input")
     check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text: one line per error; json: one JSON object per input "
-                            '{"file", "valid", "errors": [{"param", "code", "message"}]}')
+                       help="text: one line per error or warning; json: one JSON object per input "
+                            '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]}')
+    check.add_argument("--defaults", action="store_true",
+                       help="also print the effective configuration of each valid input: the payload with "
+                            "every documented default filled in (json format: an \"effective\" key)")
+    check.add_argument("--strict", action="store_true",
+                       help="treat lint warnings (legal but pointless or suspicious settings) as failures: "
+                            "exit 1 when any input has a warning")
     check.set_defaults(run=_validate)
 
     bundle = commands.add_parser(

@@ -5,21 +5,30 @@ from __future__ import annotations
 import json
 
 
-def text(name: str, errors) -> str:
+def text(name: str, errors, warnings=(), effective=None) -> str:
     if not errors:
-        return f"{name}: valid"
-    lines = [f"{name}: invalid ({len(errors)} error{'s' if len(errors) != 1 else ''})"]
-    lines += [f"{name}: {error.message} [{error.code}]" for error in errors]
+        lines = [f"{name}: valid"]
+    else:
+        lines = [f"{name}: invalid ({len(errors)} error{'s' if len(errors) != 1 else ''})"]
+        lines += [f"{name}: {error.message} [{error.code}]" for error in errors]
+    lines += [f"{name}: warning: {warning.message} [{warning.code}]" for warning in warnings]
+    if effective is not None:
+        lines += [f"{name}: effective configuration:", json.dumps(effective, indent=2, ensure_ascii=False)]
     return "\n".join(lines)
 
 
-def json_line(name: str, errors) -> str:
-    """One JSON object per input: {"file", "valid", "errors": [{"param", "code", "message"}]}."""
-    return json.dumps({
+def json_line(name: str, errors, warnings=(), effective=None) -> str:
+    """One JSON object per input: {"file", "valid", "errors": [{"param", "code", "message"}],
+    "warnings": [{"param", "code", "message"}]} plus "effective" when it is asked for."""
+    result = {
         "file": name,
         "valid": not errors,
         "errors": [{"param": e.param, "code": e.code, "message": e.message} for e in errors],
-    }, ensure_ascii=False)
+        "warnings": [{"param": w.param, "code": w.code, "message": w.message} for w in warnings],
+    }
+    if effective is not None:
+        result["effective"] = effective
+    return json.dumps(result, ensure_ascii=False)
 
 
 REPORTERS = {"text": text, "json": json_line}
