@@ -1,8 +1,8 @@
-"""The bundle, in every engine another service might use, gives our verdicts.
+"""The bundle, in every engine another service might use, gives our verdicts; so does the OpenAPI body.
 
 The corpus: the example folders, the schemas' own examples, payloads
 generated from the schemas and one-step mutants of each (tests/mutants.py).
-Each engine sees the whole corpus in one batch.
+Each engine sees the whole corpus in one batch (tests/engines.py).
 """
 
 from __future__ import annotations
