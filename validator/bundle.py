@@ -1,11 +1,21 @@
 """One self-contained schema file: a JSON Schema 2020-12 compound document.
 
-Each schema resource is embedded whole (its own ``$id`` and ``$schema``)
-under the root's ``$defs``; refs stay exactly as written and resolve against
-the embedded ``$id``s.  jsonschema-rs's ``bundle`` cannot be used: it embeds
-only the first fragment a file is referenced by, so a second ref into the
-same file dangles.  Keywords of our own (``x-…``) are dropped so that strict
-engines such as ajv accept the file.
+``bundle()`` embeds each schema resource whole (its own ``$id`` and
+``$schema``) under the root's ``$defs``; refs stay exactly as written and
+resolve against the embedded ``$id``s, so the file needs no registry and no
+network in any 2020-12 engine (ajv, jsonschema-rs, python-jsonschema,
+check-jsonschema; tests/test_conformance.py runs them all).
+
+Why not a library: ``referencing`` resolves refs but has no bundler, and
+jsonschema-rs's ``bundle`` (0.61) mishandles fragment refs into another file:
+for ``b.json#/$defs/x`` it embeds just ``x`` as if it were the whole of
+``b.json``, so that pointer no longer exists in what was embedded, a second
+fragment (``b.json#/$defs/y``) is missing altogether, and the result does not
+compile.  Our schemas ref ``definitions.json#/$defs/…`` throughout.
+tests/test_bundle.py demonstrates it.
+
+Keywords of our own (``x-…``, listed in EXTENSIONS) are dropped: strict
+engines such as ajv reject unknown keywords.
 """
 
 from __future__ import annotations
@@ -13,6 +23,15 @@ from __future__ import annotations
 import copy
 
 from . import loader
+
+#: The only non-standard keywords a schema file may use, with what they hold.
+#: All are annotations (they never change a verdict) and none survives
+#: bundling.  tests/test_schema_files.py rejects any other unknown keyword.
+EXTENSIONS = {
+    "x-enumDescriptions": "object mapping each value of the sibling `enum` to a sentence saying what it means",
+    "x-lint": "on an object schema: list of lint rules {param, code, message, when} (see validator/linting.py)",
+    "x-idPrefix": "on a string param: the prefix its ids usually carry; lint warns when a value lacks it",
+}
 
 # Keywords whose value maps names to schemas: their keys are not keywords.
 _SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
@@ -38,7 +57,10 @@ def strip_extensions(schema):
 
 
 def bundle() -> dict:
-    """The root schema with every other resource embedded: resolves with no registry at all."""
+    """The root schema with every other resource embedded: resolves with no registry at all.
+
+    A new dict on every call; ``customer-session bundle`` prints it.
+    """
     root_id = loader.root_id()
     document = strip_extensions(loader.root())
     embedded = {uri: strip_extensions(schema) for uri, schema in loader.contents().items() if uri != root_id}

@@ -87,6 +87,13 @@ def _bundle(args) -> int:
     return EXIT_VALID
 
 
+def _openapi(args) -> int:
+    from .openapi import document
+
+    print(json.dumps(document(), indent=2, ensure_ascii=False))
+    return EXIT_VALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-session",
@@ -117,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "so every $ref resolves inside it.",
     )
     bundle.set_defaults(run=_bundle)
+
+    openapi = commands.add_parser(
+        "openapi", help="print an OpenAPI 3.1 document for POST /v1/customer_sessions",
+        description="Print an OpenAPI 3.1 document (JSON) describing POST /v1/customer_sessions: a "
+                    "form-urlencoded request body whose schema is ours, split into components/schemas.",
+    )
+    openapi.set_defaults(run=_openapi)
     return parser
 
 

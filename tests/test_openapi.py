@@ -1,0 +1,76 @@
+"""The OpenAPI 3.1 document: valid per openapi-spec-validator, offline, and its body schema is ours."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from openapi_spec_validator import OpenAPIV31SpecValidator
+
+from offline import no_network  # noqa: F401  (a fixture)
+from validator import loader
+from validator.openapi import MEDIA_TYPE, METHOD, PATH, components, document
+
+
+def _body(doc):
+    return doc["paths"][PATH][METHOD]["requestBody"]["content"][MEDIA_TYPE]
+
+
+@pytest.mark.usefixtures("no_network")
+def test_document_is_valid_openapi_3_1():
+    doc = document()
+    assert doc["openapi"].startswith("3.1.")
+    OpenAPIV31SpecValidator(doc).validate()
+
+
+def test_validator_is_not_vacuous():
+    doc = document()
+    first = next(iter(doc["components"]["schemas"].values()))
+    first["type"] = "no-such-type"
+    assert list(OpenAPIV31SpecValidator(doc).iter_errors())
+
+
+def test_form_body_refers_to_the_root_component():
+    doc = document()
+    assert list(doc["paths"]) == [PATH] and list(doc["paths"][PATH]) == [METHOD]
+    assert MEDIA_TYPE == "application/x-www-form-urlencoded"
+    body = _body(doc)
+    name = body["schema"]["$ref"].removeprefix("#/components/schemas/")
+    assert doc["components"]["schemas"][name]["properties"].keys() == loader.root()["properties"].keys()
+
+
+def test_nested_params_are_deep_objects():
+    doc = document()
+    encoding = _body(doc)["encoding"]
+    nested = [key for key, sub in ((k, loader.at((k,))) for k in loader.root()["properties"])
+              if sub.get("type") in ("object", "array")]
+    assert sorted(encoding) == sorted(nested) and nested
+    assert all(e == {"style": "deepObject", "explode": True} for e in encoding.values())
+
+
+def test_components_are_plain_schemas_with_local_refs():
+    schemas = components()
+    text = json.dumps(schemas)
+    assert '"$id"' not in text and '"x-' not in text
+    refs = list(_refs(schemas))
+    assert refs and all(ref.startswith("#/components/schemas/") for ref in refs)
+    assert {ref.split("/")[3] for ref in refs} <= set(schemas)
+
+
+def _refs(value):
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def test_cli_openapi_prints_the_document():
+    run = subprocess.run([sys.executable, "-m", "validator", "openapi"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == document()

@@ -1,0 +1,128 @@
+"""Every schema file is a well-formed, self-describing 2020-12 schema (a catalogue lint, SchemaStore-style).
+
+Each file: valid against the 2020-12 metaschema (in three engines), declares
+``$schema``, an absolute versioned ``$id`` named after the file, and a
+``description``; uses no keyword outside the 2020-12 vocabularies except the
+documented ``x-`` annotations in ``validator.bundle.EXTENSIONS``; refers to
+the other files by relative refs that all resolve offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing.jsonschema import DRAFT202012
+
+from validator import loader
+from validator.bundle import EXTENSIONS
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+FILES = sorted(loader.SCHEMA_DIR.glob("*.json"))
+# https://host/…/v<major>/<file>.json
+VERSIONED_ID = re.compile(r"^(https://[^/?#]+/(?:[^?#]*/)?)v(\d+)/([^/?#]+\.json)$")
+
+
+@functools.cache
+def vocabulary() -> frozenset:
+    """Every keyword of the 2020-12 vocabularies, read from the metaschemas themselves.
+
+    The top-level metaschema's own ``properties`` (``definitions``,
+    ``dependencies``, ``$recursiveRef`` …) are left out: they are there only
+    for compatibility with older drafts.
+    """
+    from jsonschema_specifications import REGISTRY
+
+    resolver = REGISTRY.resolver(DIALECT)
+    keywords = set()
+    for entry in resolver.lookup(DIALECT).contents["allOf"]:
+        keywords |= set(resolver.lookup(entry["$ref"]).contents.get("properties", {}))
+    return frozenset(keywords)
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _subschemas(schema, pointer=""):
+    """(JSON pointer, subschema) for every schema position in a file, as referencing finds them."""
+    yield pointer or "/", schema
+    children = {id(sub) for sub in DRAFT202012.subresources_of(schema) if isinstance(sub, dict)}
+    for key, value in schema.items():
+        if id(value) in children:
+            yield from _subschemas(value, f"{pointer}/{key}")
+        elif isinstance(value, (dict, list)):
+            for name, sub in value.items() if isinstance(value, dict) else enumerate(value):
+                if id(sub) in children:
+                    yield from _subschemas(sub, f"{pointer}/{key}/{name}")
+
+
+def test_there_are_schema_files():
+    assert len(FILES) >= 2 and (loader.SCHEMA_DIR / loader.ROOT_FILE) in FILES
+
+
+def test_vocabulary_is_read_from_the_metaschema():
+    assert {"$ref", "properties", "allOf", "enum", "maximum", "description", "examples"} <= vocabulary()
+    assert "definitions" not in vocabulary() and "x-enumDescriptions" not in vocabulary()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_file_header(path):
+    schema = _load(path)
+    assert schema.get("$schema") == DIALECT
+    match = VERSIONED_ID.match(schema.get("$id", ""))
+    assert match, f"$id must be https://…/v<N>/<file>.json: {schema.get('$id')!r}"
+    assert match.group(3) == path.name
+    assert isinstance(schema.get("description"), str) and schema["description"].strip()
+
+
+def test_ids_share_one_base_and_version():
+    found = {VERSIONED_ID.match(_load(path)["$id"]).group(1, 2) for path in FILES}
+    assert len(found) == 1, found
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_metaschema_python(path):
+    Draft202012Validator.check_schema(_load(path))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_metaschema_rust(path):
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    jsonschema_rs.meta.validate(_load(path))
+
+
+def test_metaschema_check_jsonschema_cli():
+    bindir = Path(sys.executable).parent
+    run = subprocess.run([str(bindir / "check-jsonschema"), "--check-metaschema", *map(str, FILES)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_unknown_keywords(path):
+    unknown = [f"{pointer}: {key}" for pointer, sub in _subschemas(_load(path)) for key in sub
+               if key not in vocabulary() and key not in EXTENSIONS]
+    assert unknown == [], "not a 2020-12 keyword nor listed in validator.bundle.EXTENSIONS"
+
+
+def test_extensions_are_documented_x_keywords():
+    assert EXTENSIONS and all(key.startswith("x-") and text.strip() for key, text in EXTENSIONS.items())
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_refs_are_relative_and_resolve_offline(path):
+    schema = _load(path)
+    refs = [sub["$ref"] for _, sub in _subschemas(schema) if "$ref" in sub]
+    assert not [ref for ref in refs if urlsplit(ref).scheme], "refs between our files are relative"
+    resolver = loader.registry().resolver(schema["$id"])
+    for ref in refs:
+        resolver.lookup(ref)
+        assert urldefrag(urljoin(schema["$id"], ref)).url in loader.contents()
