@@ -34,6 +34,25 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def describe(value) -> str:
+    """A short, safe description of a value: never the whole of it."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value[:QUOTE_LIMIT]!r}" + ("…" if len(value) > QUOTE_LIMIT else "")
+    if isinstance(value, int):
+        return str(value) if value.bit_length() <= 64 else "a very large integer"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return f"a value of Python type {shorten(type(value).__name__)}"
+
+
 @dataclass(frozen=True)
 class ParamError:
     """One problem with one param.

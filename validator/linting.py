@@ -25,8 +25,8 @@ import functools
 from dataclasses import dataclass
 
 from . import loader
-from .check import _scrub, describe
-from .errors import bracket, shorten
+from .errors import bracket, describe, shorten
+from .plain import scrub
 
 #: Codes of the checks that need no annotation; ``x-lint`` entries name theirs.
 INTEGER_AS_FLOAT = "integer_as_float"
@@ -116,7 +116,7 @@ def lint(params) -> list[LintWarning]:
     a filled default is not a setting anyone gave.
     """
     nodes, rules = _plan()
-    clean, _ = _scrub(params)
+    clean, _ = scrub(params)
     found: list[LintWarning] = []
     stack = [(clean, (), ())]
     while stack:

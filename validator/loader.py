@@ -10,6 +10,7 @@ import copy
 import functools
 import json
 from pathlib import Path
+from urllib.parse import unquote, urljoin
 
 #: The file holding the root schema: the create params themselves.
 ROOT_FILE = "create-params.json"
@@ -65,43 +66,61 @@ def registry():
 
 
 @functools.cache
-def resolver():
-    return registry().resolver(base_uri=root_id())
+def resolver() -> str:
+    """Where refs in the root schema resolve from (its base URI); pass it to `node`."""
+    return root_id()
 
 
-def node(schema: dict, resolver_) -> tuple[dict, object]:
+@functools.cache
+def lookup(ref: str, base: str) -> tuple[dict, str]:
+    """The schema a ``$ref`` points to, and the base URI for refs inside it.
+
+    Resolved here rather than through `referencing` so that checking a
+    payload never pays for importing it: a ref is a URI relative to `base`,
+    naming a resource by its ``$id``, with an optional JSON Pointer fragment.
+    The schemas use nothing more (no anchors, no ``$dynamicRef``); a test
+    checks that every ref resolves here exactly as `referencing` resolves it.
+    """
+    uri, _, fragment = urljoin(base, ref).partition("#")
+    target = contents()[uri]
+    for token in unquote(fragment).split("/")[1:] if fragment else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        target = target[int(token)] if isinstance(target, list) else target[token]
+    return target, uri
+
+
+def node(schema: dict, base: str) -> tuple[dict, str]:
     """`schema` with its ``$ref`` chain folded in: use-site keywords win.
 
-    Returns the merged keywords and the resolver to use for refs inside them.
+    Returns the merged keywords and the base URI for refs inside them.
     """
     merged = dict(schema)
     while "$ref" in merged:
-        resolved = resolver_.lookup(merged.pop("$ref"))
-        resolver_ = resolved.resolver
-        merged = {**resolved.contents, **merged}
-    return merged, resolver_
+        target, base = lookup(merged.pop("$ref"), base)
+        merged = {**target, **merged}
+    return merged, base
 
 
-def children(schema: dict, resolver_):
-    """The params directly under a schema node: ``(key, node, resolver)``; key None is an array item."""
-    merged, resolver_ = node(schema, resolver_)
+def children(schema: dict, base):
+    """The params directly under a schema node: ``(key, node, base)``; key None is an array item."""
+    merged, base = node(schema, base)
     for key, sub in merged.get("properties", {}).items():
-        yield (key, *node(sub, resolver_))
+        yield (key, *node(sub, base))
     if isinstance(merged.get("items"), dict):
-        yield (None, *node(merged["items"], resolver_))
+        yield (None, *node(merged["items"], base))
 
 
 def at(path) -> dict | None:
-    """The merged schema node for a param path, or None if no schema describes it."""
-    current, resolver_ = node(root(), resolver())
-    for part in path:
-        for key, sub, sub_resolver in children(current, resolver_):
-            if key == part or (key is None and isinstance(part, int)):
-                current, resolver_ = sub, sub_resolver
-                break
-        else:
-            return None
-    return current
+    """The merged schema node for a param path, or None if no schema describes it.
+
+    Shared (cached): never mutate it.
+    """
+    return _nodes().get(tuple(0 if isinstance(part, int) else part for part in path))
+
+
+@functools.cache
+def _nodes() -> dict:
+    return dict(walk())
 
 
 def walk():
@@ -111,9 +130,9 @@ def walk():
     """
     stack = [((), *node(root(), resolver()))]
     while stack:
-        path, current, resolver_ = stack.pop()
+        path, current, base = stack.pop()
         yield path, current
-        found = [(path + (0 if key is None else key,), sub, sub_resolver) for key, sub, sub_resolver in children(current, resolver_)]
+        found = [(path + (0 if key is None else key,), sub, sub_base) for key, sub, sub_base in children(current, base)]
         stack.extend(reversed(found))
 
 

@@ -1,0 +1,125 @@
+"""The compiled fast path: same verdicts as stock jsonschema, a working fallback, lazy imports."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+import validator
+from validator import check, explain, loader
+from validator.plain import scrub
+
+EXAMPLES = Path(__file__).parent / "examples"
+
+
+def _cases():
+    for path in sorted((EXAMPLES / "valid").glob("*.json")):
+        yield json.loads(path.read_text())
+    for path in sorted((EXAMPLES / "invalid").glob("*.json")):
+        yield json.loads(path.read_text())["params"]
+
+
+def stock_verdict(params):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(loader.root(), registry=loader.registry()).is_valid(params)
+
+
+def test_the_compiled_engine_is_in_use():
+    assert check._compiled() is not None, "jsonschema-rs should be installed with the project"
+
+
+@pytest.mark.parametrize("params", list(_cases()))
+def test_fast_verdict_agrees_with_stock(params):
+    assert check._fast_verdict(params) in (stock_verdict(params), None)
+    assert validator.is_valid(params) == stock_verdict(params)
+
+
+# Values jsonschema-rs reads differently from stock jsonschema, at every kind
+# of position the schemas describe.
+ODD_VALUES = [(), ("customer",), ["x"], {"a": 1}, {1: 2}, 2**64, -(2**64), 10**5000, 3.0, float("nan"), float("inf"),
+              b"x", {"x"}, frozenset(), None, True, "", object(), 2**63 - 1]
+
+
+@given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),
+       st.sampled_from(sorted((EXAMPLES / "valid").glob("*.json"))))
+def test_odd_values_anywhere_agree(where, value, base):
+    """Put an odd Python value at a schema position of a valid example: our verdict is never looser than stock's."""
+    path, _ = where
+    params = json.loads(base.read_text())
+    target = params
+    for part in path[:-1]:
+        if isinstance(part, int):
+            if not isinstance(target, list) or not target:
+                return
+            target = target[0]
+        else:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else None
+            if target is None:
+                return
+    if not path:
+        params = value
+    elif isinstance(path[-1], int):
+        if not isinstance(target, list):
+            return
+        target[:] = [value]
+    elif isinstance(target, dict):
+        target[path[-1]] = value
+    ours = validator.is_valid(params)
+    assert ours == (not list(validator.iter_errors(params)))
+    clean, problems = scrub(params)
+    if not problems:
+        assert ours == explain.stock().is_valid(clean)
+    else:
+        assert not ours
+
+
+def test_fallback_without_the_compiled_engine():
+    """With jsonschema-rs unimportable, stock jsonschema gives the same verdicts and errors."""
+    code = r"""
+import json, sys
+sys.modules["jsonschema_rs"] = None  # makes `import jsonschema_rs` raise ImportError
+import validator
+from validator import check
+assert check._compiled() is None
+cases = json.load(sys.stdin)
+print(json.dumps([[validator.is_valid(c), [[e.param, e.code] for e in validator.iter_errors(c)]] for c in cases]))
+"""
+    cases = list(_cases())
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(cases), capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    fallback = json.loads(done.stdout)
+    assert fallback == [[validator.is_valid(c), [[e.param, e.code] for e in validator.iter_errors(c)]] for c in cases]
+    assert [verdict for verdict, _ in fallback].count(True) >= 10
+
+
+def test_validation_imports_neither_jsonschema_nor_referencing():
+    """A valid payload is checked by the compiled engine alone: the first call stays cheap."""
+    code = ("import sys, validator; validator.validate({'components': {'buy_button': {'enabled': True}}}); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jsonschema', 'referencing', 'hypothesis'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parent.parent)
+    assert done.stdout.strip() == "[]"
+
+
+def test_own_ref_resolution_agrees_with_referencing():
+    """loader.lookup resolves every $ref in every file to the very object referencing finds."""
+    resolver = loader.registry().resolver()
+    found = 0
+    for uri, schema in loader.contents().items():
+        stack = [schema]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                if isinstance(item.get("$ref"), str):
+                    ours, _ = loader.lookup(item["$ref"], uri)
+                    assert ours is resolver.lookup(uri).resolver.lookup(item["$ref"]).contents
+                    found += 1
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    assert found >= 20

@@ -1,0 +1,166 @@
+"""Explaining what is wrong with a payload: the detailed, slower path.
+
+Stock jsonschema finds every failing keyword; this module translates each
+into a ParamError naming the param at fault, in Stripe's terms.  The
+schemas decide; nothing here knows a param.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from typing import Iterator
+
+from . import loader
+from .errors import (
+    PARAMETER_ABOVE_MAXIMUM,
+    PARAMETER_INVALID,
+    PARAMETER_INVALID_ENUM,
+    PARAMETER_INVALID_INTEGER,
+    PARAMETER_INVALID_TYPE,
+    PARAMETER_MISSING,
+    PARAMETER_NOT_JSON,
+    PARAMETER_UNKNOWN,
+    ParamError,
+    bracket,
+    describe,
+)
+from .plain import scrub
+
+# When several errors land on one param only the most telling is kept, and
+# nothing is reported beneath a param whose value is wrong as a whole (the
+# schema never looks inside it).
+_RANK = {
+    PARAMETER_NOT_JSON: 0,
+    PARAMETER_UNKNOWN: 1,
+    PARAMETER_INVALID_TYPE: 2,
+    PARAMETER_INVALID_INTEGER: 2,
+    PARAMETER_INVALID_ENUM: 3,
+    PARAMETER_ABOVE_MAXIMUM: 4,
+    PARAMETER_MISSING: 5,
+}
+_OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_TYPE, PARAMETER_INVALID_INTEGER}
+
+# Past this many unknown keys in one object, "did you mean" is not worth its cost.
+_SUGGEST_LIMIT = 10
+
+_JSON_TYPE_NAMES = {"object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
+                    "number": "a number", "boolean": "a boolean", "null": "null"}
+
+
+@functools.cache
+def stock():
+    """Stock jsonschema, built once on the root schema (never per call)."""
+    from jsonschema.validators import validator_for
+
+    return validator_for(loader.root())(loader.root(), registry=loader.registry())
+
+
+def _allowed(path) -> str:
+    found = loader.at(path)
+    values = found.get("enum") if found else None
+    return f"; allowed values: {', '.join(map(str, values))}" if values else ""
+
+
+def _extras(error) -> list:
+    """The keys an ``additionalProperties: false`` error is about."""
+    known = error.schema.get("properties", {})
+    patterns = list(error.schema.get("patternProperties", {}))
+    return [key for key in error.instance if key not in known and not any(re.search(p, key) for p in patterns)]
+
+
+def _at_fault(error) -> list[tuple]:
+    """The param paths one jsonschema error is about: an unknown key, a missing param, or the value itself."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        return [path + (key,) for key in _extras(error)]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        return [path + (key,) for key in error.validator_value if key not in error.instance]
+    return [path]
+
+
+def _explain(error) -> Iterator[ParamError]:
+    """The ParamErrors one jsonschema error stands for."""
+    path = tuple(error.absolute_path)
+    param = bracket(path)
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    rule = loader.rules().get(id(error.schema))
+
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        extras = _at_fault(error)
+        known = list(error.schema.get("properties", {}))
+        suggest = len(extras) <= _SUGGEST_LIMIT
+        for where in extras:
+            key = where[-1]
+            hint = difflib.get_close_matches(key, known, n=1) if suggest and len(key) <= 64 else []
+            yield ParamError(bracket(where), where, PARAMETER_UNKNOWN,
+                             f"Received unknown parameter: {bracket(where)}."
+                             + (f" Did you mean {hint[0]}?" if hint else ""))
+    elif keyword == "required" and isinstance(instance, dict):
+        why = f" ({rule['description'].rstrip('.')})" if rule and rule.get("description") else ""
+        for where in _at_fault(error):
+            yield ParamError(bracket(where), where, rule["title"] if rule else PARAMETER_MISSING,
+                             f"Missing required param: {bracket(where)}{why}{_allowed(where)}.")
+    elif rule is not None:
+        yield ParamError(param, path, rule["title"],
+                         f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}")
+    elif keyword == "type":
+        types = [expected] if isinstance(expected, str) else list(expected)
+        code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
+        wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in types)
+        if isinstance(error.schema.get("enum"), list):
+            wanted = f"one of {', '.join(map(str, error.schema['enum']))}"
+        yield ParamError(param, path, code, f"{param or 'The payload'} must be {wanted}, not {describe(instance)}.")
+    elif keyword in ("enum", "const"):
+        values = expected if keyword == "enum" else [expected]
+        yield ParamError(param, path, PARAMETER_INVALID_ENUM,
+                         f"{param} must be one of {', '.join(map(str, values))}; got {describe(instance)}.")
+    elif keyword == "maximum":
+        yield ParamError(param, path, PARAMETER_ABOVE_MAXIMUM,
+                         f"{param} must be at most {expected}; got {describe(instance)}.")
+    else:
+        yield ParamError(param, path, PARAMETER_INVALID,
+                         f"{param or 'The payload'} does not satisfy the schema's {keyword} keyword.")
+
+
+def _covered(path, blocking: set, strictly: bool = False) -> bool:
+    """True when `path` is at (unless `strictly`) or beneath one of the `blocking` paths."""
+    return any(path[:end] in blocking for end in range(len(path) + (0 if strictly else 1)))
+
+
+def _order(path) -> tuple:
+    # Keys and indices never compare with each other directly.
+    return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
+
+
+def iter_errors(params) -> Iterator[ParamError]:
+    """Every problem with `params`, one per param, in a stable order.  Never raises for bad data."""
+    clean, problems = scrub(params)
+    errors = list(problems)
+    rule_failures = []
+    for error in stock().iter_errors(clean):
+        if error.context and loader.rules().get(id(error.schema)) is not None:
+            rule_failures.append(error)
+        else:
+            errors.extend(_explain(error))
+
+    # A rule that fails only because a value it reads is already reported
+    # (a component whose `enabled` is not a boolean) is noise: drop it.
+    reported = {e.path for e in errors}
+    for failure in rule_failures:
+        branches: dict = {}
+        for sub in failure.context:
+            branches.setdefault(sub.relative_schema_path[0], []).extend(_at_fault(sub))
+        if not any(all(_covered(p, reported) for p in paths) for paths in branches.values()):
+            errors.extend(_explain(failure))
+
+    best: dict[tuple, ParamError] = {}
+    for error in errors:
+        kept = best.get(error.path)
+        if kept is None or _RANK.get(error.code, 9) < _RANK.get(kept.code, 9):
+            best[error.path] = error
+    opaque = {path for path, error in best.items() if error.code in _OPAQUE}
+    for path in sorted(best, key=_order):
+        if not _covered(path, opaque, strictly=True):
+            yield best[path]

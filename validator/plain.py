@@ -1,0 +1,63 @@
+"""Making any Python value safe to check: a JSON-only copy, cut where the schemas stop looking."""
+
+from __future__ import annotations
+
+import math
+
+from . import loader
+from .errors import PARAMETER_NOT_JSON, ParamError, bracket, describe
+
+#: Stands in, inside the checked copy, for a value that is not JSON data.
+NOT_JSON = object()
+
+# jsonschema's messages repr the instance, and Python refuses to print an
+# int of over 4300 digits: such an int is checked as a printable stand-in on
+# the same side of every bound a schema could sensibly state.
+_INT_BITS = 1000
+_BIG_INT = 2**_INT_BITS
+
+
+def scrub(params) -> tuple[object, list[ParamError]]:
+    """A JSON-only copy of `params`, cut at the depth the schemas look to.
+
+    Values that are not JSON data become a placeholder and an error each.
+    Iterative, so neither deep nesting nor cycles can exhaust the stack.
+    """
+    problems: list[ParamError] = []
+    limit = loader.depth() + 1
+    holder = [None]
+    stack = [(params, holder, 0, ())]
+    while stack:
+        value, parent, slot, path = stack.pop()
+        if isinstance(value, dict):
+            if len(path) >= limit:
+                parent[slot] = {}
+                continue
+            copy = parent[slot] = {}
+            for key, item in value.items():
+                if isinstance(key, str):
+                    copy[key] = None
+                    stack.append((item, copy, key, path + (key,)))
+                else:
+                    where = path + (key,)
+                    problems.append(ParamError(
+                        bracket(where), where, PARAMETER_NOT_JSON,
+                        f"{bracket(path) or 'The payload'} has a key that is not a string: {describe(key)}.",
+                    ))
+        elif isinstance(value, list):
+            if len(path) >= limit:
+                parent[slot] = []
+                continue
+            copy = parent[slot] = [None] * len(value)
+            stack.extend((item, copy, index, path + (index,)) for index, item in enumerate(value))
+        elif isinstance(value, int) and value.bit_length() > _INT_BITS:
+            parent[slot] = _BIG_INT if value > 0 else -_BIG_INT
+        elif value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
+            parent[slot] = value
+        else:
+            parent[slot] = NOT_JSON
+            problems.append(ParamError(
+                bracket(path), path, PARAMETER_NOT_JSON,
+                f"{bracket(path) or 'The payload'} is not JSON data: {describe(value)}.",
+            ))
+    return holder[0], problems
