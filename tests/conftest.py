@@ -1,6 +1,9 @@
 import os
+import shutil
 import sys
 from pathlib import Path
+
+import pytest
 
 from hypothesis import HealthCheck, settings
 
@@ -17,3 +20,26 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow], print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def clear_validator_caches():
+    """Forget everything derived from the schema files, in every loaded validator module."""
+    for name, module in list(sys.modules.items()):
+        if name == "validator" or name.startswith("validator."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+@pytest.fixture
+def schema_copy(tmp_path, monkeypatch):
+    """A writable copy of the schemas that the loader reads instead of the real ones."""
+    from validator import loader
+
+    copy = tmp_path / "schemas"
+    shutil.copytree(loader.SCHEMA_DIR, copy)
+    monkeypatch.setattr(loader, "SCHEMA_DIR", copy)
+    clear_validator_caches()
+    yield copy
+    monkeypatch.undo()
+    clear_validator_caches()

@@ -94,6 +94,27 @@ def _openapi(args) -> int:
     return EXIT_VALID
 
 
+def _docs(args) -> int:
+    if args.format == "html":
+        from .docs_html import render_html as render
+    else:
+        from .docs import render_markdown as render
+    # Bytes, not text: the output is UTF-8 whatever the locale, so it matches the checked-in file.
+    data = render().encode("utf-8")
+    if args.output in (None, "-"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_VALID
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        print(f"customer-session: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return EXIT_VALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-session",
@@ -131,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "form-urlencoded request body whose schema is ours, split into components/schemas.",
     )
     openapi.set_defaults(run=_openapi)
+
+    docs = commands.add_parser(
+        "docs", help="print the parameter reference generated from the schemas",
+        description="Generate the parameter reference from the schemas alone: every param with its "
+                    "bracket form, type, required-ness, allowed values, default, limit, rules and examples.",
+    )
+    docs.add_argument("--format", choices=("markdown", "html"), default="markdown",
+                      help="markdown (default): the text of docs/reference.md; "
+                           "html: one self-contained page with a collapsible tree and a filter box")
+    docs.add_argument("-o", "--output", metavar="FILE",
+                      help="write to FILE instead of standard output")
+    docs.set_defaults(run=_docs)
     return parser
 
 
