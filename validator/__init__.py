@@ -11,6 +11,7 @@ import importlib
 __all__ = [
     "ParamError",
     "ValidationError",
+    "form",
     "is_valid",
     "iter_errors",
     "registry",
@@ -30,7 +31,13 @@ _EXPORTS = {
 }
 
 
+# public name -> submodule, imported on first use
+_SUBMODULES = {"form": "validator.form"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(_SUBMODULES[name])
     try:
         module, attribute = _EXPORTS[name]
     except KeyError:
