@@ -13,6 +13,7 @@ __all__ = [
     "ParamError",
     "ValidationError",
     "fill_defaults",
+    "form",
     "is_valid",
     "iter_errors",
     "lint",
@@ -36,7 +37,13 @@ _EXPORTS = {
 }
 
 
+# public name -> submodule, imported on first use
+_SUBMODULES = {"form": "validator.form"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(_SUBMODULES[name])
     try:
         module, attribute = _EXPORTS[name]
     except KeyError:

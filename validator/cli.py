@@ -1,7 +1,7 @@
 """The ``customer-session`` command: a thin layer over the library.
 
 Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
-(missing file, not JSON, bad arguments).  Never a traceback.
+(missing file, not JSON, not a usable form body, bad arguments).  Never a traceback.
 """
 
 from __future__ import annotations
@@ -61,11 +61,12 @@ def _validate(args) -> int:
     from .report import REPORTERS
 
     report = REPORTERS[args.format]
+    load = parse_form if args.form else parse_json
     status = EXIT_VALID
     for name in args.files:
         shown = "<stdin>" if name == "-" else name
         try:
-            params = parse_json(_read(name), shown)
+            params = load(_read(name), shown)
         except Unusable as exc:
             print(f"customer-session: {exc}", file=sys.stderr)
             status = EXIT_UNUSABLE
@@ -78,6 +79,46 @@ def _validate(args) -> int:
         if (errors or (args.strict and warnings)) and status == EXIT_VALID:
             status = EXIT_INVALID
     return status
+
+
+def parse_form(data: bytes, name: str) -> dict:
+    """A form body as params; line breaks ending the file are not part of it (curl -d @FILE drops them too)."""
+    from .form import FormError, decode
+
+    try:
+        return decode(data.rstrip(b"\r\n"))
+    except FormError as exc:
+        raise Unusable(f"{name} is not a usable form body: {exc} [{exc.code}]") from None
+
+
+def _encode(args) -> int:
+    from .form import encode
+
+    shown = "<stdin>" if args.file == "-" else args.file
+    try:
+        params = parse_json(_read(args.file), shown)
+        if not isinstance(params, dict):
+            raise Unusable(f"{shown} is not a JSON object")
+        body = encode(params)
+    except Unusable as exc:
+        print(f"customer-session: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except UnicodeEncodeError:
+        print(f"customer-session: {shown} holds a string that is not Unicode text (a lone surrogate)", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(body)
+    return EXIT_VALID
+
+
+def _decode(args) -> int:
+    shown = "<stdin>" if args.file == "-" else args.file
+    try:
+        params = parse_form(_read(args.file), shown)
+    except Unusable as exc:
+        print(f"customer-session: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(json.dumps(params, indent=2, ensure_ascii=False))
+    return EXIT_VALID
 
 
 def _bundle(args) -> int:
@@ -125,9 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "validate", help="validate JSON payloads",
         description="Validate one or more JSON payloads. Exit 0 if all are valid, 1 if any is invalid, "
-                    "2 if an input cannot be read or is not JSON.",
+                    "2 if an input cannot be read or is not JSON (with --form: not a usable form body).",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="a JSON file, or - for standard input")
+    check.add_argument("--form", action="store_true",
+                       help="read each FILE as an application/x-www-form-urlencoded body (what Stripe's API "
+                            "receives: bracket keys such as a[b][c]=true) instead of JSON; "
+                            "a malformed body is unusable input (exit 2)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text: one line per error or warning; json: one JSON object per input "
                             '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]}')
@@ -164,6 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("-o", "--output", metavar="FILE",
                       help="write to FILE instead of standard output")
     docs.set_defaults(run=_docs)
+
+    encode = commands.add_parser(
+        "encode", help="print the form body stripe-python sends for a JSON payload",
+        description="Print the application/x-www-form-urlencoded body that stripe-python sends for a "
+                    "JSON payload: the same pairs in the same order. The payload is not validated.",
+    )
+    encode.add_argument("file", metavar="FILE", help="a JSON file holding one object, or - for standard input")
+    encode.set_defaults(run=_encode)
+
+    decode = commands.add_parser(
+        "decode", help="print a form body as JSON",
+        description="Decode an application/x-www-form-urlencoded body into the JSON payload it stands "
+                    "for, reading booleans and integers where the schemas expect them. The payload is "
+                    "not validated. Exit 2 for a malformed body.",
+    )
+    decode.add_argument("file", metavar="FILE", help="a form body file, or - for standard input")
+    decode.set_defaults(run=_decode)
     return parser
 
 
