@@ -143,3 +143,51 @@ def test_installed_command_works_from_another_directory(tmp_path):
     assert (done.returncode, done.stdout) == (0, f"{GOOD}: valid\n"), done.stderr
     done = subprocess.run([script, "validate", "-"], cwd=tmp_path, input="[]", capture_output=True, text=True, env=env)
     assert done.returncode == 1 and "[parameter_invalid_type]" in done.stdout
+
+
+def test_jsonl_streams_and_names_lines(tmp_path, capsys):
+    lines = [json.dumps(json.loads(GOOD.read_text())), "", "not json", json.dumps({"components": {}}), "[1]"]
+    path = tmp_path / "payloads.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run(["validate", "--jsonl", str(path)], capsys)
+    assert code == 2  # an unusable line wins, as an unusable file does
+    assert err == f"customer-session: {path}:3 is not JSON: Expecting value: line 1 column 1 (char 0)\n"
+    shown = [line for line in out.splitlines() if "warning:" not in line]
+    assert shown == [
+        f"{path}:4: invalid (1 error)",
+        f"{path}:4: components: At least one component must have enabled set to true. [no_component_enabled]",
+        f"{path}:5: invalid (1 error)",
+        f"{path}:5: The payload must be an object, not an array. [parameter_invalid_type]",
+        f"{path}: 4 payloads: 1 valid, 2 invalid, 1 unusable",
+    ]
+    code, out, _ = run(["validate", "--jsonl", "--format", "json", str(path)], capsys)
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [(r["line"], r["valid"]) for r in results] == [(1, True), (4, False), (5, False)]
+
+
+def test_jsonl_exit_codes_and_form_lines(tmp_path, capsys):
+    path = tmp_path / "ok.jsonl"
+    path.write_text(json.dumps(json.loads(GOOD.read_text())) + "\n" + json.dumps({"components": {"buy_button": {"enabled": True}}, "customer": "cus_1"}) + "\n")
+    code, out, _ = run(["validate", "--jsonl", str(path)], capsys)
+    assert (code, out) == (0, f"{path}: 2 payloads: 2 valid, 0 invalid, 0 unusable\n")
+    bodies = tmp_path / "bodies.txt"
+    bodies.write_text("customer=cus_1&components[pricing_table][enabled]=true\ncomponents[pricing_table][enabled]=maybe\n")
+    code, out, _ = run(["validate", "--jsonl", "--form", str(bodies)], capsys)
+    assert code == 1 and f"{bodies}:2: components[pricing_table][enabled] must be a boolean" in out
+
+
+def test_jsonl_memory_stays_flat(tmp_path):
+    """Peak memory does not grow with the length of the stream."""
+    line = json.dumps({"components": {"buy_button": {"enabled": "no"}}}) + "\n"
+    peaks = []
+    for count in (1_000, 20_000):
+        path = tmp_path / f"{count}.jsonl"
+        path.write_text(line * count)
+        code = ("import resource, sys; from validator.cli import main; main(sys.argv[1:]); "
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+        done = subprocess.run([sys.executable, "-c", code, "validate", "--jsonl", "--format", "json", str(path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).parent.parent)
+        peaks.append(int(done.stderr.strip().splitlines()[-1]))
+    # 20 times the input; a payload kept per line would add tens of MiB.
+    assert peaks[1] < peaks[0] + 8 * 1024, peaks

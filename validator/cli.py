@@ -7,8 +7,11 @@ Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import time
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -54,6 +57,41 @@ def parse_json(data: bytes | str, name: str):
         raise Unusable(f"{name} is not JSON: {str(exc)[:120]}") from None
 
 
+def _lines(name: str):
+    """The lines of a file (or stdin) as a stream, so memory stays flat however long it is."""
+    try:
+        handle = contextlib.nullcontext(sys.stdin.buffer) if name == "-" else open(name, "rb")
+    except OSError as exc:
+        raise Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
+    with handle as stream:
+        yield from stream
+
+
+class _Progress:
+    """A one-line progress report on standard error, shown only when that is a terminal."""
+
+    def __init__(self, name: str):
+        self.name, self.shown, self.last, self.read = name, sys.stderr.isatty(), 0.0, 0
+        try:
+            self.size = None if name == "-" else os.stat(name).st_size or None
+        except OSError:
+            self.size = None
+
+    def update(self, count: int, raw: bytes) -> None:
+        self.read += len(raw)
+        if not self.shown or (now := time.monotonic()) - self.last < 0.2:
+            return
+        self.last = now
+        done = f" ({100 * self.read // self.size}%)" if self.size else ""
+        sys.stderr.write(f"\r{self.name}: {count} payloads{done}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.last:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
 def _validate(args) -> int:
     from . import check
     from .defaults import fill_defaults
@@ -63,21 +101,50 @@ def _validate(args) -> int:
     report = REPORTERS[args.format]
     load = parse_form if args.form else parse_json
     status = EXIT_VALID
-    for name in args.files:
-        shown = "<stdin>" if name == "-" else name
-        try:
-            params = load(_read(name), shown)
-        except Unusable as exc:
-            print(f"customer-session: {exc}", file=sys.stderr)
-            status = EXIT_UNUSABLE
-            continue
+
+    def one(params, shown, line=None) -> int:
         errors = list(check.iter_errors(params))
         warnings = lint(params)
+        if args.jsonl and args.format == "text" and not errors and not warnings:
+            return EXIT_VALID  # a stream reports only what needs attention, then a summary
         effective = fill_defaults(params) if args.defaults and not errors else None
-        print(report(shown, errors, warnings, effective))
+        print(report(shown, errors, warnings, effective, line=line))
         # Warnings are advice: they decide the exit code only when asked to.
-        if (errors or (args.strict and warnings)) and status == EXIT_VALID:
-            status = EXIT_INVALID
+        return EXIT_INVALID if errors or (args.strict and warnings) else EXIT_VALID
+
+    for name in args.files:
+        shown = "<stdin>" if name == "-" else name
+        if not args.jsonl:
+            try:
+                params = load(_read(name), shown)
+            except Unusable as exc:
+                print(f"customer-session: {exc}", file=sys.stderr)
+                status = EXIT_UNUSABLE
+                continue
+            status = max(status, one(params, shown))
+            continue
+        counts = {EXIT_VALID: 0, EXIT_INVALID: 0, EXIT_UNUSABLE: 0}
+        progress = _Progress(shown)
+        try:
+            for number, raw in enumerate(_lines(name), 1):
+                progress.update(number, raw)
+                if not raw.strip():
+                    continue
+                try:
+                    outcome = one(load(raw.rstrip(b"\r\n"), f"{shown}:{number}"), shown, line=number)
+                except Unusable as exc:
+                    print(f"customer-session: {exc}", file=sys.stderr)
+                    outcome = EXIT_UNUSABLE
+                counts[outcome] += 1
+        except Unusable as exc:
+            print(f"customer-session: {exc}", file=sys.stderr)
+            counts[EXIT_UNUSABLE] += 1
+        finally:
+            progress.close()
+        status = max(status, *(code for code, count in counts.items() if count))
+        if args.format == "text":
+            print(f"{shown}: {sum(counts.values())} payloads: {counts[EXIT_VALID]} valid, "
+                  f"{counts[EXIT_INVALID]} invalid, {counts[EXIT_UNUSABLE]} unusable")
     return status
 
 
@@ -169,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "2 if an input cannot be read or is not JSON (with --form: not a usable form body).",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="a JSON file, or - for standard input")
+    check.add_argument("--jsonl", action="store_true",
+                       help="read each FILE as JSON Lines (or form bodies with --form): one payload per line, "
+                            "streamed; results name FILE:LINE; text output shows only lines with errors or "
+                            "warnings, then a summary per file")
     check.add_argument("--form", action="store_true",
                        help="read each FILE as an application/x-www-form-urlencoded body (what Stripe's API "
                             "receives: bracket keys such as a[b][c]=true) instead of JSON; "

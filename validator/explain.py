@@ -57,6 +57,7 @@ def stock():
     return validator_for(loader.root())(loader.root(), registry=loader.registry())
 
 
+@functools.lru_cache(maxsize=4096)
 def _allowed(path) -> str:
     found = loader.at(path)
     values = found.get("enum") if found else None
@@ -82,8 +83,6 @@ def _at_fault(error) -> list[tuple]:
 
 def _explain(error) -> Iterator[ParamError]:
     """The ParamErrors one jsonschema error stands for."""
-    path = tuple(error.absolute_path)
-    param = bracket(path)
     keyword, expected, instance = error.validator, error.validator_value, error.instance
     rule = loader.rules().get(id(error.schema))
 
@@ -92,17 +91,22 @@ def _explain(error) -> Iterator[ParamError]:
         known = list(error.schema.get("properties", {}))
         suggest = len(extras) <= _SUGGEST_LIMIT
         for where in extras:
-            key = where[-1]
+            key, param = where[-1], bracket(where)
             hint = difflib.get_close_matches(key, known, n=1) if suggest and len(key) <= 64 else []
-            yield ParamError(bracket(where), where, PARAMETER_UNKNOWN,
-                             f"Received unknown parameter: {bracket(where)}."
-                             + (f" Did you mean {hint[0]}?" if hint else ""))
+            yield ParamError(param, where, PARAMETER_UNKNOWN,
+                             f"Received unknown parameter: {param}." + (f" Did you mean {hint[0]}?" if hint else ""))
+        return
     elif keyword == "required" and isinstance(instance, dict):
         why = f" ({rule['description'].rstrip('.')})" if rule and rule.get("description") else ""
         for where in _at_fault(error):
-            yield ParamError(bracket(where), where, rule["title"] if rule else PARAMETER_MISSING,
-                             f"Missing required param: {bracket(where)}{why}{_allowed(where)}.")
-    elif rule is not None:
+            param = bracket(where)
+            yield ParamError(param, where, rule["title"] if rule else PARAMETER_MISSING,
+                             f"Missing required param: {param}{why}{_allowed(where)}.")
+        return
+
+    path = tuple(error.absolute_path)
+    param = bracket(path)
+    if rule is not None:
         yield ParamError(param, path, rule["title"],
                          f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}")
     elif keyword == "type":
@@ -155,6 +159,9 @@ def iter_errors(params) -> Iterator[ParamError]:
         if not any(all(_covered(p, reported) for p in paths) for paths in branches.values()):
             errors.extend(_explain(failure))
 
+    if len(errors) == 1:  # the common case needs no ranking or ordering
+        yield errors[0]
+        return
     best: dict[tuple, ParamError] = {}
     for error in errors:
         kept = best.get(error.path)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 
-def text(name: str, errors, warnings=(), effective=None) -> str:
+def text(name: str, errors, warnings=(), effective=None, line=None) -> str:
+    if line is not None:
+        name = f"{name}:{line}"
     if not errors:
         lines = [f"{name}: valid"]
     else:
@@ -17,11 +19,13 @@ def text(name: str, errors, warnings=(), effective=None) -> str:
     return "\n".join(lines)
 
 
-def json_line(name: str, errors, warnings=(), effective=None) -> str:
+def json_line(name: str, errors, warnings=(), effective=None, line=None) -> str:
     """One JSON object per input: {"file", "valid", "errors": [{"param", "code", "message"}],
-    "warnings": [{"param", "code", "message"}]} plus "effective" when it is asked for."""
+    "warnings": [{"param", "code", "message"}]}, plus "line" for JSON Lines input and
+    "effective" when it is asked for."""
     result = {
         "file": name,
+        **({"line": line} if line is not None else {}),
         "valid": not errors,
         "errors": [{"param": e.param, "code": e.code, "message": e.message} for e in errors],
         "warnings": [{"param": w.param, "code": w.code, "message": w.message} for w in warnings],
