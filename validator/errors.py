@@ -54,8 +54,8 @@ def describe(value) -> str:
 
 
 @dataclass(frozen=True)
-class ParamError:
-    """One problem with one param.
+class Finding:
+    """Something to say about one param.
 
     ``param`` is the param in Stripe's bracket notation, ``path`` the same
     position as a tuple of keys and indices, ``code`` a stable machine code
@@ -69,6 +69,11 @@ class ParamError:
 
     def __str__(self) -> str:
         return self.message
+
+
+@dataclass(frozen=True)
+class ParamError(Finding):
+    """One problem with one param: the payload is invalid."""
 
 
 class ValidationError(ValueError):

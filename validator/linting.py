@@ -25,7 +25,7 @@ import functools
 from dataclasses import dataclass
 
 from . import loader
-from .errors import bracket, describe, shorten
+from .errors import Finding, bracket, describe, shorten
 from .plain import scrub
 
 #: Codes of the checks that need no annotation; ``x-lint`` entries name theirs.
@@ -35,16 +35,8 @@ ID_PREFIX_UNEXPECTED = "id_prefix_unexpected"
 
 
 @dataclass(frozen=True)
-class LintWarning:
-    """A legal setting that is pointless or likely a mistake; fields as in ParamError."""
-
-    param: str
-    path: tuple
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
+class LintWarning(Finding):
+    """A legal setting that is pointless or likely a mistake: the payload stays valid."""
 
 
 @dataclass(frozen=True)
