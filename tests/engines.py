@@ -69,11 +69,26 @@ def node() -> str | None:
     return shutil.which("node")
 
 
+def ensure_ajv() -> Path:
+    """The node_modules folder holding ajv, installed with npm on first use.
+
+    The README's test command then works wherever node is: nothing to run
+    by hand first.  The folder is git-ignored.
+    """
+    modules = NODE_DIR / "node_modules"
+    if not (modules / "ajv").is_dir():
+        npm = shutil.which("npm")
+        assert npm, "node is installed but npm is not: cannot install ajv for the conformance tests"
+        run = subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=NODE_DIR,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0 and (modules / "ajv").is_dir(), (
+            f"`npm install` in {NODE_DIR} failed: {run.stderr[-2000:]}")
+    return modules
+
+
 def ajv(schema, instances) -> tuple[list[bool], list[str]]:
     """Ajv2020 with default options: (verdicts, strict-mode warnings)."""
-    assert (NODE_DIR / "node_modules" / "ajv").is_dir(), (
-        f"ajv is not installed: run `npm install` in {NODE_DIR} (.ci/run does)"
-    )
+    ensure_ajv()
     with tempfile.TemporaryDirectory() as folder:
         schema_file, instances_file = Path(folder) / "schema.json", Path(folder) / "instances.json"
         schema_file.write_text(json.dumps(schema))

@@ -106,3 +106,14 @@ def test_import_is_lazy():
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         validator.no_such_thing
+
+
+@pytest.mark.parametrize("name", ["bundle", "form", "openapi"])
+def test_documented_submodules_need_no_import_of_their_own(name):
+    import subprocess
+    import sys
+
+    code = f"import validator; print(type(validator.{name}).__name__, validator.{name}.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parent.parent).stdout
+    assert out.split() == ["module", f"validator.{name}"]

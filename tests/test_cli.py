@@ -65,7 +65,8 @@ def test_stdin(monkeypatch, capsys):
 
 @pytest.mark.parametrize("content, reason", [
     (b"{not json", "is not JSON"),
-    (b"", "is not JSON"),
+    (b"", "is empty"),
+    (b" \n", "is empty"),
     (b'{"components": NaN}', "is not JSON"),
     (b'{"customer": "a", "customer": "b"}', "duplicate key"),
     (b"\xff\xfe\x00junk", "is not UTF-8"),
@@ -162,7 +163,9 @@ def test_jsonl_streams_and_names_lines(tmp_path, capsys):
     ]
     code, out, _ = run(["validate", "--jsonl", "--format", "json", str(path)], capsys)
     results = [json.loads(line) for line in out.splitlines()]
-    assert [(r["line"], r["valid"]) for r in results] == [(1, True), (4, False), (5, False)]
+    assert [(r["line"], r["valid"]) for r in results] == [(1, True), (3, False), (4, False), (5, False)]
+    assert results[1]["unusable"].endswith(":3 is not JSON: Expecting value: line 1 column 1 (char 0)")
+    assert [r for r in results if "unusable" in r] == [results[1]]
 
 
 def test_jsonl_exit_codes_and_form_lines(tmp_path, capsys):
@@ -191,3 +194,72 @@ def test_jsonl_memory_stays_flat(tmp_path):
         peaks.append(int(done.stderr.strip().splitlines()[-1]))
     # 20 times the input; a payload kept per line would add tens of MiB.
     assert peaks[1] < peaks[0] + 8 * 1024, peaks
+
+
+def _cli(*args, stdin=subprocess.DEVNULL, env=None, stdout=subprocess.PIPE):
+    return subprocess.run([sys.executable, "-m", "validator", *args], stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
+                          cwd=Path(__file__).parent.parent)
+
+
+def test_a_closed_pipe_keeps_the_verdict(tmp_path):
+    """`| head -1`: the reader goes away, the exit code still says invalid, and no traceback."""
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({f"k{i}": i for i in range(20_000)}))
+    with subprocess.Popen([sys.executable, "-m", "validator", "validate", str(path)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent) as process:
+        process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        code = process.wait()
+    assert code == 1 and b"Traceback" not in err and b"Exception ignored" not in err, err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("command", [["validate", str(GOOD)], ["bundle"], ["openapi"], ["docs"]])
+def test_a_full_disk_is_one_line_and_exit_2(command):
+    with open("/dev/full", "wb") as full:
+        done = _cli(*command, stdout=full)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode().splitlines() == ["customer-session: cannot write to standard output: No space left on device"]
+
+
+def test_closed_stdin_is_unusable_input():
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.stdin.close(); sys.stdin = None; "
+                           "from validator.cli import main; sys.exit(main(['validate', '-']))"],
+                          capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert (done.returncode, done.stderr) == (2, "customer-session: standard input is closed\n")
+
+
+def test_output_is_utf8_whatever_the_locale(tmp_path):
+    path = tmp_path / "accents.json"
+    path.write_text(json.dumps({"components": {"pricing_table": {"enabled": True}}, "custömer": "é"}), encoding="utf-8")
+    done = _cli("validate", str(path), env={"PYTHONIOENCODING": "ascii", "LC_ALL": "C"})
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert "Received unknown parameter: custömer." in done.stdout.decode("utf-8")
+
+
+def test_json_format_reports_unusable_inputs_too(capsys):
+    code, out, err = run(["validate", "--format", "json", "/no/such/file.json", str(GOOD)], capsys)
+    missing, good = (json.loads(line) for line in out.splitlines())
+    assert code == 2
+    assert missing == {"file": "/no/such/file.json", "valid": False, "errors": [], "warnings": [],
+                       "unusable": "cannot read /no/such/file.json: No such file or directory"}
+    assert good["valid"] is True
+
+
+def test_jsonl_empty_missing_and_defaults(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    code, out, _ = run(["validate", "--jsonl", str(empty)], capsys)
+    assert (code, out) == (0, f"{empty}: 0 payloads: 0 valid, 0 invalid, 0 unusable\n")
+    code, out, err = run(["validate", "--jsonl", "/no/such.jsonl"], capsys)
+    assert (code, out) == (2, "")
+    assert err == "customer-session: cannot read /no/such.jsonl: No such file or directory\n"
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"customer": "cus_1", "components": {"customer_sheet": {"enabled": True}}}) + "\n")
+    code, out, _ = run(["validate", "--jsonl", "--defaults", str(one)], capsys)
+    assert code == 0
+    assert out.splitlines()[:2] == [f"{one}:1: valid", f"{one}:1: effective configuration:"]
+    assert '"payment_method_allow_redisplay_filters": [' in out
+    assert out.splitlines()[-1] == f"{one}: 1 payload: 1 valid, 0 invalid, 0 unusable"

@@ -1,7 +1,10 @@
 """The compiled fast path: same verdicts as stock jsonschema, a working fallback, lazy imports."""
 
+import enum
 import json
 import subprocess
+from decimal import Decimal
+from fractions import Fraction
 import sys
 from pathlib import Path
 
@@ -38,10 +41,15 @@ def test_fast_verdict_agrees_with_stock(params):
     assert validator.is_valid(params) == stock_verdict(params)
 
 
+class IntFlagLike(enum.IntEnum):
+    ONE = 1
+
+
 # Values jsonschema-rs reads differently from stock jsonschema, at every kind
 # of position the schemas describe.
 ODD_VALUES = [(), ("customer",), ["x"], {"a": 1}, {1: 2}, 2**64, -(2**64), 10**5000, 3.0, float("nan"), float("inf"),
-              b"x", {"x"}, frozenset(), None, True, "", object(), 2**63 - 1]
+              b"x", {"x"}, frozenset(), None, True, "", object(), 2**63 - 1, Decimal(3), Decimal("3.5"),
+              Fraction(3), IntFlagLike.ONE, bytearray(b"x")]
 
 
 @given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),

@@ -12,11 +12,13 @@ __all__ = [
     "LintWarning",
     "ParamError",
     "ValidationError",
+    "bundle",
     "fill_defaults",
     "form",
     "is_valid",
     "iter_errors",
     "lint",
+    "openapi",
     "registry",
     "schema",
     "validate",
@@ -38,7 +40,7 @@ _EXPORTS = {
 
 
 # public name -> submodule, imported on first use
-_SUBMODULES = {"form": "validator.form"}
+_SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi": "validator.openapi"}
 
 
 def __getattr__(name: str):

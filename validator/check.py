@@ -14,10 +14,11 @@ from . import explain, loader
 from .errors import ParamError, ValidationError
 from .plain import scrub
 
-# jsonschema-rs reads a tuple as an array and an int past 64 bits loosely;
-# stock jsonschema (and so this project) does not.  Where the schemas allow
-# an array or an integer, such a value sends the payload down the slow path.
-_ARRAY, _INTEGER = "array", "integer"
+# jsonschema-rs reads some Python values more loosely than stock jsonschema
+# (and so this project): a tuple as an array, a Decimal as a number, an int
+# past 64 bits by approximation.  Where the schemas allow an array or a
+# number, such a value sends the payload down the slow path.
+_ARRAY, _NUMBER = "array", "number"
 
 
 @functools.cache
@@ -43,8 +44,8 @@ def _watch() -> dict:
     for path, node in loader.walk():
         types = node.get("type")
         types = {types} if isinstance(types, str) else set(types or ())
-        for kind in (_ARRAY, _INTEGER):
-            if kind in types:
+        for kind, names in ((_ARRAY, {"array"}), (_NUMBER, {"integer", "number"})):
+            if types & names:
                 branch = tree
                 for part in path:
                     branch = branch.setdefault(part, {})
@@ -58,8 +59,9 @@ def _source(branch: dict, var: str, depth: int, lines: list) -> None:
     kind = branch.get(None)
     if kind == _ARRAY:
         lines.append(f"{pad}if not isinstance({var}, list): return False")
-    elif kind == _INTEGER:
-        lines.append(f"{pad}if isinstance({var}, int) and {var}.bit_length() > 63: return False")
+    elif kind == _NUMBER:
+        lines.append(f"{pad}if not (isinstance({var}, int) and {var}.bit_length() <= 63 or isinstance({var}, float)):"
+                     " return False")
     child = f"v{depth}"
     if 0 in branch:
         lines.append(f"{pad}for {child} in {var}:")
@@ -76,7 +78,7 @@ def _source(branch: dict, var: str, depth: int, lines: list) -> None:
 
 @functools.cache
 def _plain_where_watched():
-    """A function: True when no watched param holds a tuple or an oversized int.
+    """A function: True when every watched param holds a list, an int of up to 64 bits or a float.
 
     Generated once from the watch tree as straight-line code: on the fast
     path it must cost a fraction of what jsonschema-rs itself costs, which

@@ -1,7 +1,8 @@
 """The ``customer-session`` command: a thin layer over the library.
 
 Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
-(missing file, not JSON, not a usable form body, bad arguments).  Never a traceback.
+(missing file, not JSON, not a usable form body, bad arguments) or output
+that cannot be written.  Never a traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +21,69 @@ class Unusable(Exception):
     """Input that cannot be checked at all: reported on one line, exit 2."""
 
 
+class _OutputFailed(Exception):
+    """Standard output cannot be written (a full disk, say): reported on one line, exit 2."""
+
+
+class _Output:
+    """Standard output as UTF-8 bytes, whatever the locale.
+
+    A reader that goes away (``| head -1``) is not an error: the rest of the
+    output is dropped, the checking goes on, and the exit code still tells
+    the verdict.
+    """
+
+    def __init__(self):
+        self.gone = False
+
+    def write(self, data: bytes) -> None:
+        if self.gone:
+            return
+        try:
+            sys.stdout.flush()  # text already written through sys.stdout goes first
+            stream = getattr(sys.stdout, "buffer", None)
+            if stream is None:
+                sys.stdout.write(data.decode("utf-8"))
+            else:
+                stream.write(data)
+        except BrokenPipeError:
+            self._drop()
+        except (OSError, ValueError) as exc:
+            self._drop()
+            raise _OutputFailed(getattr(exc, "strerror", None) or str(exc)) from None
+
+    def line(self, text: str) -> None:
+        self.write((text + "\n").encode("utf-8", "backslashreplace"))
+
+    def flush(self) -> None:
+        self.write(b"")
+
+    def _drop(self) -> None:
+        # Point the descriptor at /dev/null so the interpreter's own last
+        # flush at exit has nowhere to fail.
+        self.gone = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+_out = _Output()
+
+
+def _complain(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(f"customer-session: {message}", file=sys.stderr, flush=True)
+
+
+def _stdin():
+    if sys.stdin is None:
+        raise Unusable("standard input is closed")
+    return sys.stdin.buffer
+
+
 def _read(name: str) -> bytes:
     try:
         if name == "-":
-            return sys.stdin.buffer.read()
+            return _stdin().read()
         with open(name, "rb") as handle:
             return handle.read()
     except OSError as exc:
@@ -48,6 +108,8 @@ def parse_json(data: bytes | str, name: str):
     try:
         if isinstance(data, bytes):
             data = data.decode("utf-8-sig")
+        if not data.strip():
+            raise Unusable(f"{name} is empty: no JSON in it")
         return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise Unusable(f"{name} is not UTF-8 text") from None
@@ -60,18 +122,26 @@ def parse_json(data: bytes | str, name: str):
 def _lines(name: str):
     """The lines of a file (or stdin) as a stream, so memory stays flat however long it is."""
     try:
-        handle = contextlib.nullcontext(sys.stdin.buffer) if name == "-" else open(name, "rb")
+        handle = contextlib.nullcontext(_stdin()) if name == "-" else open(name, "rb")
+        with handle as stream:
+            yield from stream
     except OSError as exc:
         raise Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
-    with handle as stream:
-        yield from stream
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class _Progress:
     """A one-line progress report on standard error, shown only when that is a terminal."""
 
     def __init__(self, name: str):
-        self.name, self.shown, self.last, self.read = name, sys.stderr.isatty(), 0.0, 0
+        self.name, self.last, self.read, self.drawn = name, 0.0, 0, False
+        try:
+            self.shown = sys.stderr.isatty()
+        except (OSError, ValueError, AttributeError):
+            self.shown = False
         try:
             self.size = None if name == "-" else os.stat(name).st_size or None
         except OSError:
@@ -81,36 +151,54 @@ class _Progress:
         self.read += len(raw)
         if not self.shown or (now := time.monotonic()) - self.last < 0.2:
             return
-        self.last = now
+        self.last, self.drawn = now, True
         done = f" ({100 * self.read // self.size}%)" if self.size else ""
-        sys.stderr.write(f"\r{self.name}: {count} payloads{done}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.last:
-            sys.stderr.write("\r\033[K")
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"\r{self.name}: {_plural(count, 'payload')}{done}")
             sys.stderr.flush()
+
+    def clear(self) -> None:
+        """Wipe the progress line before anything else is printed."""
+        if self.drawn:
+            self.drawn = False
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
 
 
 def _validate(args) -> int:
     from . import check
+    from . import report as reporters
     from .defaults import fill_defaults
     from .linting import lint
-    from .report import REPORTERS
 
-    report = REPORTERS[args.format]
+    report = reporters.REPORTERS[args.format]
     load = parse_form if args.form else parse_json
     status = EXIT_VALID
+    progress = None
+
+    def say(text: str) -> None:
+        if progress is not None:
+            progress.clear()
+        _out.line(text)
 
     def one(params, shown, line=None) -> int:
         errors = list(check.iter_errors(params))
         warnings = lint(params)
-        if args.jsonl and args.format == "text" and not errors and not warnings:
-            return EXIT_VALID  # a stream reports only what needs attention, then a summary
         effective = fill_defaults(params) if args.defaults and not errors else None
-        print(report(shown, errors, warnings, effective, line=line))
+        # A stream's text report shows only what needs attention, then a summary.
+        if not (args.jsonl and args.format == "text" and not errors and not warnings and effective is None):
+            say(report(shown, errors, warnings, effective, line=line))
         # Warnings are advice: they decide the exit code only when asked to.
         return EXIT_INVALID if errors or (args.strict and warnings) else EXIT_VALID
+
+    def unusable(exc: Unusable, shown: str, line=None) -> int:
+        if progress is not None:
+            progress.clear()
+        _complain(str(exc))
+        if args.format == "json":
+            say(reporters.json_unusable(shown, str(exc), line=line))
+        return EXIT_UNUSABLE
 
     for name in args.files:
         shown = "<stdin>" if name == "-" else name
@@ -118,8 +206,7 @@ def _validate(args) -> int:
             try:
                 params = load(_read(name), shown)
             except Unusable as exc:
-                print(f"customer-session: {exc}", file=sys.stderr)
-                status = EXIT_UNUSABLE
+                status = max(status, unusable(exc, shown))
                 continue
             status = max(status, one(params, shown))
             continue
@@ -127,24 +214,25 @@ def _validate(args) -> int:
         progress = _Progress(shown)
         try:
             for number, raw in enumerate(_lines(name), 1):
-                progress.update(number, raw)
                 if not raw.strip():
                     continue
                 try:
                     outcome = one(load(raw.rstrip(b"\r\n"), f"{shown}:{number}"), shown, line=number)
                 except Unusable as exc:
-                    print(f"customer-session: {exc}", file=sys.stderr)
-                    outcome = EXIT_UNUSABLE
+                    outcome = unusable(exc, shown, line=number)
                 counts[outcome] += 1
-        except Unusable as exc:
-            print(f"customer-session: {exc}", file=sys.stderr)
-            counts[EXIT_UNUSABLE] += 1
+                progress.update(sum(counts.values()), raw)
+        except Unusable as exc:  # the file itself: it could not be opened, or reading it failed
+            status = max(status, unusable(exc, shown))
+            if not any(counts.values()):
+                continue
         finally:
-            progress.close()
-        status = max(status, *(code for code, count in counts.items() if count))
+            progress.clear()
+            progress = None
+        status = max([status] + [code for code, count in counts.items() if count])
         if args.format == "text":
-            print(f"{shown}: {sum(counts.values())} payloads: {counts[EXIT_VALID]} valid, "
-                  f"{counts[EXIT_INVALID]} invalid, {counts[EXIT_UNUSABLE]} unusable")
+            say(f"{shown}: {_plural(sum(counts.values()), 'payload')}: {counts[EXIT_VALID]} valid, "
+                f"{counts[EXIT_INVALID]} invalid, {counts[EXIT_UNUSABLE]} unusable")
     return status
 
 
@@ -168,12 +256,12 @@ def _encode(args) -> int:
             raise Unusable(f"{shown} is not a JSON object")
         body = encode(params)
     except Unusable as exc:
-        print(f"customer-session: {exc}", file=sys.stderr)
+        _complain(str(exc))
         return EXIT_UNUSABLE
     except UnicodeEncodeError:
-        print(f"customer-session: {shown} holds a string that is not Unicode text (a lone surrogate)", file=sys.stderr)
+        _complain(f"{shown} holds a string that is not Unicode text (a lone surrogate)")
         return EXIT_UNUSABLE
-    print(body)
+    _out.line(body)
     return EXIT_VALID
 
 
@@ -182,23 +270,23 @@ def _decode(args) -> int:
     try:
         params = parse_form(_read(args.file), shown)
     except Unusable as exc:
-        print(f"customer-session: {exc}", file=sys.stderr)
+        _complain(str(exc))
         return EXIT_UNUSABLE
-    print(json.dumps(params, indent=2, ensure_ascii=False))
+    _out.line(json.dumps(params, indent=2, ensure_ascii=False))
     return EXIT_VALID
 
 
 def _bundle(args) -> int:
     from .bundle import bundle
 
-    print(json.dumps(bundle(), indent=2, ensure_ascii=False))
+    _out.line(json.dumps(bundle(), indent=2, ensure_ascii=False))
     return EXIT_VALID
 
 
 def _openapi(args) -> int:
     from .openapi import document
 
-    print(json.dumps(document(), indent=2, ensure_ascii=False))
+    _out.line(json.dumps(document(), indent=2, ensure_ascii=False))
     return EXIT_VALID
 
 
@@ -210,15 +298,13 @@ def _docs(args) -> int:
     # Bytes, not text: the output is UTF-8 whatever the locale, so it matches the checked-in file.
     data = render().encode("utf-8")
     if args.output in (None, "-"):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _out.write(data)
         return EXIT_VALID
     try:
         with open(args.output, "wb") as handle:
             handle.write(data)
     except OSError as exc:
-        print(f"customer-session: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        _complain(f"cannot write {args.output}: {exc.strerror or exc}")
         return EXIT_UNUSABLE
     return EXIT_VALID
 
@@ -301,14 +387,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    global _out
+    _out = _Output()
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        _out.flush()
+        return status
+    except _OutputFailed as exc:
+        _complain(f"cannot write to standard output: {exc}")
+        return EXIT_UNUSABLE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        sys.stderr.close()
-        return EXIT_VALID
 
 
 if __name__ == "__main__":

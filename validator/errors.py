@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: Every code a ParamError can carry.  Stripe's own codes where Stripe has
@@ -18,15 +19,27 @@ PARAMETER_INVALID = "parameter_invalid"
 
 #: Longest stretch of a value that a message quotes.
 QUOTE_LIMIT = 40
-#: Longest key a param names in full; only an absurd unknown key is cut.
-KEY_LIMIT = 100
+#: Longest key a param names in full (the longest documented one has 44
+#: characters); only an absurd unknown key is cut.
+KEY_LIMIT = 50
+
+# Control characters in a key would let a payload forge lines of a report.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def bracket(path) -> str:
-    """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root."""
+    """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root.
+
+    Keys are cut at KEY_LIMIT characters, and control characters in them are
+    shown as escapes, so a param always prints on one line.
+    """
     if not path:
         return ""
-    head, *rest = (shorten(str(part), KEY_LIMIT) for part in path)
+    head, *rest = (shorten(_printable(str(part)[: KEY_LIMIT + 1]), KEY_LIMIT) for part in path)
     return head + "".join(f"[{part}]" for part in rest)
 
 

@@ -8,6 +8,7 @@ stripe-python sends for a params tree.  Neither knows a param name.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from urllib.parse import quote_plus, unquote_to_bytes
 
@@ -248,7 +249,7 @@ def _check_json(params) -> None:
         value, where, leaving = stack.pop()
         if leaving:
             inside.discard(id(value))
-        elif isinstance(value, (dict, list, tuple)):
+        elif isinstance(value, (dict, list)):
             if id(value) in inside:
                 raise TypeError(f"encode() takes JSON data: {where} contains itself")
             inside.add(id(value))
@@ -260,6 +261,8 @@ def _check_json(params) -> None:
                     stack.append((item, f"{where}[{shorten(key)}]", False))
             else:
                 stack.extend((item, f"{where}[{index}]", False) for index, item in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"encode() takes JSON data: {where} is {value!r}")
         elif not (value is None or isinstance(value, (str, int, float))):
             raise TypeError(f"encode() takes JSON data: {where} is a {type(value).__name__}")
 

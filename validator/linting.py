@@ -73,9 +73,11 @@ def _value_warnings(value, path: tuple, node: dict):
     param = bracket(path)
     types = _types(node)
     if isinstance(value, float) and "integer" in types and value.is_integer():
+        shown = shorten(repr(value))
         yield LintWarning(param, path, INTEGER_AS_FLOAT,
-                          f"{param} is an integer given as the float {value!r}: stripe-python would send "
-                          f"\"{value!r}\", which Stripe rejects; send {int(value)} instead.")
+                          f"{param} is an integer given as the float {shown}: stripe-python would send "
+                          f"\"{shown}\", which Stripe rejects; send "
+                          f"{int(value) if abs(value) < 2**63 else 'an integer'} instead.")
     elif isinstance(value, str) and "string" in types and "enum" not in node and "const" not in node:
         prefix = node.get("x-idPrefix")
         if value == "":

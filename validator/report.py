@@ -35,4 +35,10 @@ def json_line(name: str, errors, warnings=(), effective=None, line=None) -> str:
     return json.dumps(result, ensure_ascii=False)
 
 
+def json_unusable(name: str, message: str, line=None) -> str:
+    """The JSON object for an input that could not be checked: "valid" is false, "unusable" says why."""
+    return json.dumps({"file": name, **({"line": line} if line is not None else {}), "valid": False,
+                       "unusable": message, "errors": [], "warnings": []}, ensure_ascii=False)
+
+
 REPORTERS = {"text": text, "json": json_line}
