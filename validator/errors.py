@@ -39,8 +39,10 @@ def bracket(path) -> str:
     """
     if not path:
         return ""
-    head, *rest = (shorten(_printable(str(part)[: KEY_LIMIT + 1]), KEY_LIMIT) for part in path)
-    return head + "".join(f"[{part}]" for part in rest)
+    parts = list(map(str, path))
+    if max(map(len, parts)) > KEY_LIMIT or not "".join(parts).isprintable():  # rare: a long or odd key
+        parts = [shorten(_printable(part[: KEY_LIMIT + 1]), KEY_LIMIT) for part in parts]
+    return parts[0] + "[" + "][".join(parts[1:]) + "]" if len(parts) > 1 else parts[0]
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:

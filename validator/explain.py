@@ -130,7 +130,10 @@ def _explain(error) -> Iterator[ParamError]:
 
 def _covered(path, blocking: set, strictly: bool = False) -> bool:
     """True when `path` is at (unless `strictly`) or beneath one of the `blocking` paths."""
-    return any(path[:end] in blocking for end in range(len(path) + (0 if strictly else 1)))
+    for end in range(len(path) + (0 if strictly else 1)):
+        if path[:end] in blocking:
+            return True
+    return False
 
 
 def _order(path) -> tuple:
@@ -168,6 +171,10 @@ def iter_errors(params) -> Iterator[ParamError]:
         if kept is None or _RANK.get(error.code, 9) < _RANK.get(kept.code, 9):
             best[error.path] = error
     opaque = {path for path, error in best.items() if error.code in _OPAQUE}
-    for path in sorted(best, key=_order):
+    try:
+        ordered = sorted(best)
+    except TypeError:  # a key that is not a string beside one that is
+        ordered = sorted(best, key=_order)
+    for path in ordered:
         if not _covered(path, opaque, strictly=True):
             yield best[path]

@@ -16,6 +16,8 @@ NOT_JSON = object()
 _INT_BITS = 1000
 _BIG_INT = 2**_INT_BITS
 
+_PLAIN = frozenset({str, bool, int})
+
 
 def scrub(params) -> tuple[object, list[ParamError]]:
     """A JSON-only copy of `params`, cut at the depth the schemas look to.
@@ -36,8 +38,13 @@ def scrub(params) -> tuple[object, list[ParamError]]:
             copy = parent[slot] = {}
             for key, item in value.items():
                 if isinstance(key, str):
-                    copy[key] = None
-                    stack.append((item, copy, key, path + (key,)))
+                    # Plain strings, booleans and small ints (most values) are copied
+                    # here: only the rest is worth a trip through the stack.
+                    if item.__class__ in _PLAIN and not (item.__class__ is int and item.bit_length() > _INT_BITS):
+                        copy[key] = item
+                    else:
+                        copy[key] = None
+                        stack.append((item, copy, key, path + (key,)))
                 else:
                     where = path + (key,)
                     problems.append(ParamError(
