@@ -62,13 +62,13 @@ def _memoize_nested_strategies() -> bool:
         return True
     cache: dict = {}
 
-    def merged_as_strategies(schemas, *, alphabet, custom_formats):
-        # The ids are safe keys: the cached entry keeps both objects alive.
-        key = (encode_canonical_json(schemas), id(alphabet), id(custom_formats))
+    def merged_as_strategies(schemas, **options):
+        # Option values (alphabet, custom formats) are keyed by identity;
+        # the cached entry keeps them alive, so an id is never reused.
+        key = (encode_canonical_json(schemas), tuple((name, id(value)) for name, value in sorted(options.items())))
         entry = cache.get(key)
         if entry is None:
-            strategy = original(schemas, alphabet=alphabet, custom_formats=custom_formats)
-            entry = cache[key] = (strategy, alphabet, custom_formats)
+            entry = cache[key] = (original(schemas, **options), options)
         return entry[0]
 
     merged_as_strategies.memoized = True

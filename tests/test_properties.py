@@ -4,8 +4,9 @@ Valid payloads come from hypothesis-jsonschema on the bundled (inlined)
 root schema; invalid ones from `mutants`, which breaks each valid payload in
 every way the schemas forbid.  No param name or enum value is written here:
 a schema change changes the tests.  The one outside oracle is
-documented_rules.json, the rules the API reference states, so that a rule
-lost from the schemas is noticed.
+documented_constraints.json, what the API reference states (required
+params, limits, rules), so that a constraint lost from the schemas is
+noticed.
 """
 
 from __future__ import annotations
@@ -152,15 +153,16 @@ def test_every_mutant_is_rejected_at_its_param(case):
 
 
 @given(PAYLOADS, st.data())
-def test_documented_rules_are_enforced(payload, data):
-    documented = json.loads((HERE / "documented_rules.json").read_text())["rules"]
+def test_documented_constraints_are_enforced(payload, data):
+    """Each required param, limit and rule the reference states is among the schema-derived mutants."""
+    documented = json.loads((HERE / "documented_constraints.json").read_text())["constraints"]
     derived = {}
-    for mutant in mutants.rule_mutants(payload, data.draw):
+    for mutant in mutants.break_all(payload, data.draw):
         for path, code in mutant.expected:
-            derived[bracket(path), code] = mutant
-    for rule in documented:
-        key = (rule["param"], rule["code"])
-        assert key in derived, f"no rule in the schemas gives {key}: {rule['reference']}"
+            derived.setdefault((bracket(path), code), mutant)
+    for constraint in documented:
+        key = (constraint["param"], constraint["code"])
+        assert key in derived, f"the schemas do not enforce {key}: {constraint['reference']}"
         errors = list(validator.iter_errors(derived[key].payload))
         assert pairs(errors) == sorted(derived[key].expected, key=repr)
 
