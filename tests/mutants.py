@@ -63,7 +63,7 @@ class Mutant:
     "unknown", "required" or "rule:<code>"), ``site`` the schema path it is
     about (array items as 0).  ``base`` is the valid payload it was made
     from, with any absent parent filled in; ``expected`` is every error it
-    must produce, as ``(path, code)`` pairs, in the order `iter_errors` sorts.
+    must produce, as ``(path, code)`` pairs.
     """
 
     kind: str
@@ -162,7 +162,7 @@ def place(payload, site, draw):
     array).  Returns the copy and the concrete path.
     """
     out = copy.deepcopy(payload)
-    holder, concrete, current = None, (), out
+    concrete, current = (), out
     for part in site:
         if isinstance(part, int):
             if not current:
@@ -170,15 +170,19 @@ def place(payload, site, draw):
             part = draw(_index(len(current)))
         elif part not in current:
             current[part] = minimal(concrete + (part,))
-        holder, concrete, current = current, concrete + (part,), current[part]
+        concrete, current = concrete + (part,), current[part]
     return out, concrete
 
 
-def _set(payload, path, value):
+def put(payload, path, value):
+    """`payload` with `value` at `path`, changed in place; the new payload (`value` itself for the root)."""
+    if not path:
+        return value
     target = payload
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
+    return payload
 
 
 def _get(payload, path):
@@ -243,12 +247,7 @@ def _param_mutants(payload, draw):
         base, path = place(payload, site, draw)
 
         def broken(kind, value, code, where=path):
-            mutant = copy.deepcopy(base)
-            if path:
-                _set(mutant, path, value)
-            else:
-                mutant = value
-            return Mutant(kind, site, base, mutant, ((where, code),))
+            return Mutant(kind, site, base, put(copy.deepcopy(base), path, value), ((where, code),))
 
         for kind, values, code in ways:
             yield broken(kind, draw(values), code)

@@ -11,14 +11,15 @@ caught it.  The real schema files are never touched.
     python tools/schema_mutations.py                      # the property tests
     python tools/schema_mutations.py -j 2 -- tests/       # the whole suite, two runs at a time
 
-Exit 0 when every mutation was caught by at least one test, 1 otherwise.
+Exit 0 when every mutation was caught by at least one test, 1 otherwise,
+2 when the tests fail on the unchanged schemas.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -88,7 +89,20 @@ def mutations(schema_dir: Path):
                 yield path.name, f"{at}: maximum removed", edit(lambda n: n.pop("maximum"))
 
 
+# Loaded into each pytest run: the ci profile's examples, but a failing test
+# stops at its first failure instead of shrinking it (shrinking the large
+# mutant lists takes minutes, and only which tests fail matters here).
+_PLUGIN = """
+from hypothesis import HealthCheck, Phase, settings
+settings.register_profile(
+    "schema-mutation", derandomize=True, max_examples=60, database=None, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow], phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+"""
+
+
 def _run(file_name, edit, pytest_args):
+    """The tests that fail in a copy of the repository whose `file_name` schema has had `edit` applied."""
     with tempfile.TemporaryDirectory(prefix="schema-mutation-") as folder:
         work = Path(folder)
         for name in COPIED:
@@ -97,14 +111,17 @@ def _run(file_name, edit, pytest_args):
                 shutil.copytree(source, work / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy(source, work / name)
-        target = work / "schemas" / file_name
-        document = json.loads(target.read_text(encoding="utf-8"))
-        mutated = copy.deepcopy(document)
-        edit(mutated)
-        target.write_text(json.dumps(mutated, indent=2), encoding="utf-8")
+        if file_name is not None:
+            target = work / "schemas" / file_name
+            document = json.loads(target.read_text(encoding="utf-8"))
+            edit(document)
+            target.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        (work / "_schema_mutation_plugin.py").write_text(_PLUGIN, encoding="utf-8")
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", *pytest_args],
+            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider",
+             "-p", "_schema_mutation_plugin", *pytest_args],
             cwd=work, capture_output=True, text=True,
+            env={**os.environ, "HYPOTHESIS_PROFILE": "schema-mutation"},
         )
     failed = sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.MULTILINE)))
     return [name.split("::", 1)[-1].split(" ")[0] for name in failed] or (
@@ -119,6 +136,11 @@ def main(argv=None) -> int:
                         help="what pytest runs in each copy (default: tests/test_properties.py)")
     args = parser.parse_args(argv)
 
+    # Against unchanged schemas every test must pass, or every mutation would look caught.
+    baseline = _run(None, None, args.pytest_args)
+    if baseline:
+        print(f"the tests fail on the unchanged schemas: {', '.join(baseline)}", file=sys.stderr)
+        return 2
     found = [m for m in mutations(ROOT / "schemas") if args.only in f"{m[0]} {m[1]}"]
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         outcomes = list(pool.map(lambda m: _run(m[0], m[2], args.pytest_args), found))
