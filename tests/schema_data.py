@@ -34,7 +34,7 @@ def _inline(schema, resolver):
 @functools.cache
 def inlined() -> dict:
     """The root schema with no ``$ref`` left and no keyword of our own."""
-    return strip_extensions(_inline(loader.root(), loader.resolver()))
+    return strip_extensions(_inline(loader.root(), loader.root_id()))
 
 
 def _memoize_nested_strategies() -> bool:

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("schemas", "validator", "tests", "pyproject.toml")
+COPIED = ("schemas", "validator", "tests", "docs", "README.md", "CHANGELOG.md", "pyproject.toml")
 _NAME_MAPS = ("properties", "patternProperties", "$defs")
 _SUBSCHEMA = ("items", "not", "if", "then", "else", "additionalProperties")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -60,6 +60,12 @@ def _resolve(document, pointer):
     return node
 
 
+def _remove_rule(node: dict, entry: dict) -> None:
+    node["allOf"].remove(entry)
+    if not node["allOf"]:
+        del node["allOf"]  # an empty allOf is not a valid schema; no allOf is
+
+
 def mutations(schema_dir: Path):
     """``(file name, description, edit)``: each edit changes a parsed schema document in place."""
     for path in sorted(schema_dir.glob("*.json")):
@@ -78,7 +84,7 @@ def mutations(schema_dir: Path):
             for index, entry in enumerate(node.get("allOf", ())):
                 if isinstance(entry, dict) and "title" in entry:
                     yield path.name, f"{at}: rule {entry['title']!r} removed", edit(
-                        lambda n, entry=entry: n["allOf"].remove(entry))
+                        lambda n, entry=entry: _remove_rule(n, entry))
             if node.get("additionalProperties") is False:
                 yield path.name, f"{at}: additionalProperties false removed", edit(
                     lambda n: n.pop("additionalProperties"))

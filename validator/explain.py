@@ -143,18 +143,18 @@ def _order(path) -> tuple:
 
 def iter_errors(params) -> Iterator[ParamError]:
     """Every problem with `params`, one per param, in a stable order.  Never raises for bad data."""
-    clean, problems = scrub(params)
-    errors = list(problems)
+    clean, errors = scrub(params)
+    rules = loader.rules()
     rule_failures = []
     for error in stock().iter_errors(clean):
-        if error.context and loader.rules().get(id(error.schema)) is not None:
+        if error.context and id(error.schema) in rules:
             rule_failures.append(error)
         else:
             errors.extend(_explain(error))
 
     # A rule that fails only because a value it reads is already reported
     # (a component whose `enabled` is not a boolean) is noise: drop it.
-    reported = {e.path for e in errors}
+    reported = {e.path for e in errors} if rule_failures else set()
     for failure in rule_failures:
         branches: dict = {}
         for sub in failure.context:

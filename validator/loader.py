@@ -66,12 +66,6 @@ def registry():
 
 
 @functools.cache
-def resolver() -> str:
-    """Where refs in the root schema resolve from (its base URI); pass it to `node`."""
-    return root_id()
-
-
-@functools.cache
 def lookup(ref: str, base: str) -> tuple[dict, str]:
     """The schema a ``$ref`` points to, and the base URI for refs inside it.
 
@@ -128,7 +122,7 @@ def walk():
 
     Array items appear with the index ``0`` standing for any index.
     """
-    stack = [((), *node(root(), resolver()))]
+    stack = [((), *node(root(), root_id()))]
     while stack:
         path, current, base = stack.pop()
         yield path, current
