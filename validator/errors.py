@@ -39,6 +39,8 @@ def bracket(path) -> str:
     """
     if not path:
         return ""
+    if len(path) == 1 and path[0].__class__ is str and len(path[0]) <= KEY_LIMIT and path[0].isprintable():
+        return path[0]  # a top-level key: the cheap, common case
     parts = list(map(str, path))
     if max(map(len, parts)) > KEY_LIMIT or not "".join(parts).isprintable():  # rare: a long or odd key
         parts = [shorten(_printable(part[: KEY_LIMIT + 1]), KEY_LIMIT) for part in parts]
