@@ -87,12 +87,6 @@ def test_generated_payloads_are_valid(payload):
     assert validator.is_valid(copied)
 
 
-def _fill_defaults():
-    return getattr(validator, "fill_defaults", None)
-
-
-@pytest.mark.skipif(_fill_defaults() is None,
-                    reason="validator.fill_defaults does not exist yet (built on another branch)")
 @given(PAYLOADS)
 def test_fill_defaults_keeps_generated_payloads_valid(payload):
     before = exact(payload)
