@@ -36,6 +36,26 @@ def test_the_compiled_engine_is_in_use():
 
 
 @pytest.mark.parametrize("params", list(_cases()))
+def test_both_explanations_agree_on_the_examples(params):
+    assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False))
+
+
+def test_both_explanations_agree_on_hostile_input():
+    from test_hostile import HOSTILE
+
+    for name, (params, _) in HOSTILE.items():
+        assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False)), name
+
+
+def test_rules_are_explained_by_stock_jsonschema():
+    """A broken rule needs the schema objects only stock jsonschema's errors carry."""
+    broken = json.loads((EXAMPLES / "invalid" / "save-enabled-without-usage.json").read_text())["params"]
+    assert explain._compiled_failures(scrub(broken)[0]) is None
+    plain_mistake = json.loads((EXAMPLES / "invalid" / "enum-wrong-case.json").read_text())["params"]
+    assert explain._compiled_failures(scrub(plain_mistake)[0])
+
+
+@pytest.mark.parametrize("params", list(_cases()))
 def test_fast_verdict_agrees_with_stock(params):
     assert check._fast_verdict(params) in (stock_verdict(params), None)
     assert validator.is_valid(params) == stock_verdict(params)

@@ -25,7 +25,7 @@ from hypothesis import given, settings, strategies as st
 import mutants
 import schema_data
 import validator
-from validator import loader
+from validator import explain, loader
 from validator.errors import PARAMETER_NOT_JSON, bracket
 
 HERE = Path(__file__).resolve().parent
@@ -162,6 +162,14 @@ def test_documented_constraints_are_enforced(payload, data):
 def test_verdicts_match_stock_jsonschema(case):
     for params in everything(case):
         assert validator.is_valid(params) is stock().is_valid(params), params
+
+
+@many_checks_each
+@given(MUTATED)
+def test_both_explanations_give_the_same_errors(case):
+    """Errors explained from jsonschema-rs's findings equal those from stock jsonschema's, message for message."""
+    for params in everything(case):
+        assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False)), params
 
 
 @many_checks_each

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Iterator
 
-from . import explain, loader
+from . import engine, explain, loader
 from .errors import ParamError, ValidationError
 from .plain import scrub
 
@@ -24,13 +24,8 @@ _ARRAY, _NUMBER = "array", "number"
 @functools.cache
 def _compiled():
     """jsonschema-rs's ``is_valid`` on the bundle, or None where it cannot be imported."""
-    try:
-        import jsonschema_rs
-    except ImportError:
-        return None
-    from .bundle import bundle
-
-    return jsonschema_rs.validator_for(bundle()).is_valid
+    validator = engine.compiled()
+    return None if validator is None else validator.is_valid
 
 
 @functools.cache

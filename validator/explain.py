@@ -1,8 +1,8 @@
 """Explaining what is wrong with a payload: the detailed, slower path.
 
-Stock jsonschema finds every failing keyword; this module translates each
-into a ParamError naming the param at fault, in Stripe's terms.  The
-schemas decide; nothing here knows a param.
+jsonschema-rs (or, for a broken rule, stock jsonschema) finds every failing
+keyword; this module translates each into a ParamError naming the param at
+fault, in Stripe's terms.  The schemas decide; nothing here knows a param.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
-from . import loader
+from . import engine, loader
 from .errors import (
     PARAMETER_ABOVE_MAXIMUM,
     PARAMETER_INVALID,
@@ -62,6 +62,61 @@ def _allowed(path) -> str:
     found = loader.at(path)
     values = found.get("enum") if found else None
     return f"; allowed values: {', '.join(map(str, values))}" if values else ""
+
+
+class _Failure(NamedTuple):
+    """A failing keyword, in the fields of jsonschema's ValidationError that `_explain` reads."""
+
+    validator: str
+    validator_value: object
+    instance: object
+    schema: dict
+    absolute_path: tuple
+
+
+# jsonschema-rs error kinds explained here, and how to read the keyword's value off each.
+_KIND_VALUES = {
+    "required": lambda kind: [kind.property],
+    "additionalProperties": lambda kind: False,
+    "type": lambda kind: kind.types,
+    "enum": lambda kind: kind.options,
+    "const": lambda kind: kind.expected_value,
+    "maximum": lambda kind: kind.limit,
+}
+
+
+def _value_at(value, path):
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _compiled_failures(clean) -> list | None:
+    """The failing keywords as jsonschema-rs finds them; None where stock jsonschema must explain.
+
+    jsonschema-rs is many times faster, but its errors do not carry the
+    schema objects that tie a failure to a documented rule, nor the branches
+    of an ``anyOf``: a payload that breaks a rule (or fails a keyword not
+    mapped here) is explained by stock jsonschema instead.  Tests hold both
+    paths to the same errors.
+    """
+    validator = engine.compiled()
+    if validator is None:
+        return None
+    failures = []
+    try:
+        for error in validator.iter_errors(clean):
+            name = error.kind.name
+            if name not in _KIND_VALUES or "allOf" in error.schema_path:
+                return None
+            path = tuple(error.instance_path)
+            node = loader.at(path)
+            if node is None:
+                return None
+            failures.append(_Failure(name, _KIND_VALUES[name](error.kind), _value_at(clean, path), node, path))
+    except (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError):
+        return None
+    return failures
 
 
 def _extras(error) -> list:
@@ -141,16 +196,24 @@ def _order(path) -> tuple:
     return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
 
 
-def iter_errors(params) -> Iterator[ParamError]:
-    """Every problem with `params`, one per param, in a stable order.  Never raises for bad data."""
+def iter_errors(params, *, compiled: bool = True) -> Iterator[ParamError]:
+    """Every problem with `params`, one per param, in a stable order.  Never raises for bad data.
+
+    ``compiled=False`` explains with stock jsonschema alone (the tests compare both ways).
+    """
     clean, errors = scrub(params)
-    rules = loader.rules()
+    failures = _compiled_failures(clean) if compiled and not errors else None
     rule_failures = []
-    for error in stock().iter_errors(clean):
-        if error.context and id(error.schema) in rules:
-            rule_failures.append(error)
-        else:
-            errors.extend(_explain(error))
+    if failures is not None:
+        for failure in failures:
+            errors.extend(_explain(failure))
+    else:
+        rules = loader.rules()
+        for error in stock().iter_errors(clean):
+            if error.context and id(error.schema) in rules:
+                rule_failures.append(error)
+            else:
+                errors.extend(_explain(error))
 
     # A rule that fails only because a value it reads is already reported
     # (a component whose `enabled` is not a boolean) is noise: drop it.
