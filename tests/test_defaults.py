@@ -90,7 +90,7 @@ def test_plan_rules_on_a_synthetic_schema(monkeypatch):
         (("c", "l"), {"type": "array", "default": [{"k": 1}]}),
         (("c", "l", 0), {"type": "object"}),
     ]
-    monkeypatch.setattr(loader, "walk", lambda: iter(nodes))
+    monkeypatch.setattr(loader, "nodes", lambda: dict(nodes))
     defaults._plan.cache_clear()
     try:
         assert validator.fill_defaults({}) == {"c": {"d": {"n": 0}, "l": [{"k": 1}]}}

@@ -36,9 +36,8 @@ def _watch() -> dict:
     None holds the JSON type the schemas give the param at that point.
     """
     tree: dict = {}
-    for path, node in loader.walk():
-        types = node.get("type")
-        types = {types} if isinstance(types, str) else set(types or ())
+    for path, node in loader.nodes().items():
+        types = loader.types(node)
         for kind, names in ((_ARRAY, {"array"}), (_NUMBER, {"integer", "number"})):
             if types & names:
                 branch = tree

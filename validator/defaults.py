@@ -23,7 +23,7 @@ def _plan() -> tuple[frozenset, dict]:
     """Every described param path (array items as index 0), and for each object
     path what to add when a key is absent: ``(key, default, create)`` in schema order.
     """
-    walked = list(loader.walk())
+    walked = list(loader.nodes().items())
     paths = frozenset(path for path, _ in walked)
     absent: dict[tuple, list] = {}
     # walk() is depth first, parents before children: reversed, every child's

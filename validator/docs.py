@@ -154,8 +154,8 @@ def _rules_of(node, base, conditional):
 
 def entries() -> tuple[Entry, list[Rule]]:
     """The root entry (its children nest like the params) and every rule, in schema order."""
-    walked = list(loader.walk())
-    nodes = dict(walked)
+    nodes = loader.nodes()
+    walked = list(nodes.items())
     conditional: dict[tuple, list] = {}
     rules_at = {path: _rules_of(node, path, conditional) for path, node in walked}
 

@@ -67,11 +67,7 @@ class FormError(ValueError):
 @functools.cache
 def _types() -> dict[tuple, frozenset]:
     """The JSON types each param path allows, array items under index 0; read once from the schemas."""
-    found = {}
-    for path, merged in loader.walk():
-        declared = merged.get("type", ())
-        found[path] = frozenset([declared] if isinstance(declared, str) else declared)
-    return found
+    return {path: loader.types(node) for path, node in loader.nodes().items()}
 
 
 def _text(raw: bytes, what: str) -> str:

@@ -52,7 +52,7 @@ def _plan() -> tuple[dict, dict]:
     """Merged node per param path (array items as 0), and the x-lint rules per object path."""
     from jsonschema.validators import Draft202012Validator, validator_for
 
-    nodes = dict(loader.walk())
+    nodes = loader.nodes()
     rules = {}
     for path, node in nodes.items():
         entries = node.get("x-lint") or ()
@@ -64,14 +64,9 @@ def _plan() -> tuple[dict, dict]:
     return nodes, {path: found for path, found in rules.items() if found}
 
 
-def _types(node: dict) -> set:
-    kind = node.get("type")
-    return {kind} if isinstance(kind, str) else set(kind or ())
-
-
 def _value_warnings(value, path: tuple, node: dict):
     param = bracket(path)
-    types = _types(node)
+    types = loader.types(node)
     if isinstance(value, float) and "integer" in types and value.is_integer():
         shown = shorten(repr(value))
         yield LintWarning(param, path, INTEGER_AS_FLOAT,

@@ -109,12 +109,19 @@ def at(path) -> dict | None:
 
     Shared (cached): never mutate it.
     """
-    return _nodes().get(tuple(0 if isinstance(part, int) else part for part in path))
+    return nodes().get(tuple(0 if isinstance(part, int) else part for part in path))
 
 
 @functools.cache
-def _nodes() -> dict:
+def nodes() -> dict:
+    """``{path: merged node}`` for every param, in `walk` order.  Shared (cached): never mutate it."""
     return dict(walk())
+
+
+def types(node: dict) -> frozenset:
+    """The JSON types a schema node allows (``type`` as a string or a list; none stated: empty)."""
+    declared = node.get("type", ())
+    return frozenset([declared] if isinstance(declared, str) else declared)
 
 
 def walk():

@@ -112,9 +112,7 @@ def _encoding() -> dict:
     """deepObject for every top-level param that is an object or array, as Stripe's spec lists them."""
     encoding = {}
     for key, sub, _ in loader.children(loader.root(), loader.root_id()):
-        types = sub.get("type")
-        types = {types} if isinstance(types, str) else set(types or ())
-        if key is not None and types & {"object", "array"}:
+        if key is not None and loader.types(sub) & {"object", "array"}:
             encoding[key] = {"style": "deepObject", "explode": True}
     return encoding
 
