@@ -59,10 +59,10 @@ def test_reference_file_is_fresh(markdown):
 def test_schemas_describe_the_reference_params_plus_expand():
     names = [line for line in (DATA / "reference_params.txt").read_text().splitlines()
              if line and not line.startswith("#")]
-    assert len(names) == 29
+    assert len(names) == 29 + 4
     walked = [dotted(path) for path, _ in params()]
     assert sorted(walked) == sorted(names + ["expand"])
-    assert len(walked) == 30
+    assert len(walked) == 34
 
 
 def test_every_param_has_its_own_entry_in_schema_order(markdown):
@@ -119,7 +119,7 @@ def test_at_least_one_component_rule_is_stated_where_components_is(markdown):
     assert "**Rule `no_component_enabled`**" in text
     assert "At least one of these must hold:" in text
     components = [path for path, _ in params() if len(path) == 2 and path[0] == "components"]
-    assert len(components) == 5
+    assert len(components) == 7
     for path in components:
         enabled = dotted(path + ("enabled",))
         assert f"  - [`{enabled}`](#{enabled}) is `true`" in text

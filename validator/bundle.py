@@ -31,6 +31,7 @@ EXTENSIONS = {
     "x-enumDescriptions": "object mapping each value of the sibling `enum` to a sentence saying what it means",
     "x-lint": "on an object schema: list of lint rules {param, code, message, when} (see validator/linting.py)",
     "x-idPrefix": "on a string param: the prefix its ids usually carry; lint warns when a value lacks it",
+    "x-stripeApiVersion": "on the root schema only: the Stripe API version (e.g. 2026-10-28.endive) the schemas describe",
 }
 
 # Keywords whose value maps names to schemas: their keys are not keywords.

@@ -39,6 +39,12 @@ def root_id() -> str:
     return json.loads((SCHEMA_DIR / ROOT_FILE).read_text(encoding="utf-8"))["$id"]
 
 
+@functools.cache
+def api_version() -> str:
+    """The Stripe API version the schemas describe: the root's ``x-stripeApiVersion``, stated once."""
+    return root()["x-stripeApiVersion"]
+
+
 def root() -> dict:
     """The root schema as loaded (shared: never mutate)."""
     return contents()[root_id()]
