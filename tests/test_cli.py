@@ -263,3 +263,41 @@ def test_jsonl_empty_missing_and_defaults(tmp_path, capsys):
     assert out.splitlines()[:2] == [f"{one}:1: valid", f"{one}:1: effective configuration:"]
     assert '"payment_method_allow_redisplay_filters": [' in out
     assert out.splitlines()[-1] == f"{one}: 1 payload: 1 valid, 0 invalid, 0 unusable"
+
+
+def test_validate_and_encode_agree_on_text_that_cannot_be_sent(tmp_path, capsys):
+    """JSON may escape a lone surrogate; such a string cannot be sent, so validate rejects it and encode refuses."""
+    path = tmp_path / "surrogate.json"
+    path.write_text('{"customer": "cus_\\ud800", "components": {"pricing_table": {"enabled": true}}}')
+    code, out, err = run(["validate", str(path)], capsys)
+    assert code == 1 and "customer is not Unicode text" in out and "[parameter_not_json]" in out
+    code, out, err = run(["encode", str(path)], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "not Unicode text" in err and "Traceback" not in err
+
+
+REFERENCE_RESPONSE = {"object": "customer_session", "client_secret": "cuss_secret_" + "Q" * 36,
+                      "components": {"buy_button": {"enabled": False}, "pricing_table": {"enabled": True}},
+                      "customer": "cus_PO34b57IOUb83c", "expires_at": 1684790027, "livemode": False}
+
+
+def test_validate_response(tmp_path, capsys):
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(REFERENCE_RESPONSE))
+    bad.write_text(json.dumps({**REFERENCE_RESPONSE, "expires_at": "later", "livemode": None}))
+    assert run(["validate", "--response", str(good)], capsys) == (0, f"{good}: valid\n", "")
+    code, out, err = run(["validate", "--response", "--format", "json", str(good), str(bad)], capsys)
+    assert code == 1 and err == ""
+    first, second = map(json.loads, out.splitlines())
+    assert first["valid"] and first["warnings"] == []
+    assert [(e["param"], e["code"]) for e in second["errors"]] == [
+        ("expires_at", "parameter_invalid_integer"), ("livemode", "parameter_invalid_type")]
+    # The params schema would call every field of the response unknown: --response is what picks the schema.
+    code, out, _ = run(["validate", str(good)], capsys)
+    assert code == 1 and "Received unknown parameter: client_secret." in out
+
+
+@pytest.mark.parametrize("option", ["--form", "--defaults"])
+def test_validate_response_refuses_what_only_params_have(option, capsys):
+    code, out, err = run(["validate", "--response", option, str(GOOD)], capsys)
+    assert code == 2 and out == "" and option in err and err.count("\n") == 1

@@ -32,7 +32,7 @@ def stock_verdict(params):
 
 
 def test_the_compiled_engine_is_in_use():
-    assert check._compiled() is not None, "jsonschema-rs should be installed with the project"
+    assert check._PARAMS._engine is not None, "jsonschema-rs should be installed with the project"
 
 
 @pytest.mark.parametrize("params", list(_cases()))
@@ -50,14 +50,14 @@ def test_both_explanations_agree_on_hostile_input():
 def test_rules_are_explained_by_stock_jsonschema():
     """A broken rule needs the schema objects only stock jsonschema's errors carry."""
     broken = json.loads((EXAMPLES / "invalid" / "save-enabled-without-usage.json").read_text())["params"]
-    assert explain._compiled_failures(scrub(broken)[0]) is None
+    assert explain._compiled_failures(scrub(broken)[0], loader.ROOT_FILE) is None
     plain_mistake = json.loads((EXAMPLES / "invalid" / "enum-wrong-case.json").read_text())["params"]
-    assert explain._compiled_failures(scrub(plain_mistake)[0])
+    assert explain._compiled_failures(scrub(plain_mistake)[0], loader.ROOT_FILE)
 
 
 @pytest.mark.parametrize("params", list(_cases()))
 def test_fast_verdict_agrees_with_stock(params):
-    assert check._fast_verdict(params) in (stock_verdict(params), None)
+    assert check._PARAMS._fast_verdict(params) in (stock_verdict(params), None)
     assert validator.is_valid(params) == stock_verdict(params)
 
 
@@ -112,7 +112,7 @@ import json, sys
 sys.modules["jsonschema_rs"] = None  # makes `import jsonschema_rs` raise ImportError
 import validator
 from validator import check
-assert check._compiled() is None
+assert check._PARAMS._engine is None
 cases = json.load(sys.stdin)
 print(json.dumps([[validator.is_valid(c), [[e.param, e.code] for e in validator.iter_errors(c)]] for c in cases]))
 """

@@ -314,6 +314,15 @@ def test_encode_refuses_numbers_json_cannot_hold(number):
         form.encode({"a": {"b": [number]}})
 
 
+@pytest.mark.parametrize("params", [{"customer": "cus_\ud800"}, {"expand": ["\udfff"]}, {"a\ud800": "x"}])
+def test_encode_refuses_text_that_is_not_unicode(params):
+    """A lone surrogate cannot be encoded as UTF-8: the documented ValueError, not a raw UnicodeEncodeError."""
+    with pytest.raises(ValueError, match="not Unicode text") as raised:
+        form.encode(params)
+    assert type(raised.value) is ValueError
+    assert not validator.is_valid({**params, "components": {"pricing_table": {"enabled": True}}})
+
+
 def test_encode_refuses_a_value_inside_itself():
     params = {"a": {}}
     params["a"]["b"] = [params["a"]]

@@ -59,6 +59,12 @@ HOSTILE = {
     "huge-string-valid": (with_(["customer"], "c" * 10_000_000), []),
     "huge-int": (with_(["components", "payment_element"], {"enabled": True, "features": {"payment_method_redisplay_limit": 10 ** 5000}}),
                  [("components[payment_element][features][payment_method_redisplay_limit]", "parameter_above_maximum")]),
+    # Strings that are not Unicode text cannot be encoded, so they cannot be sent: errors where they stand.
+    "lone-surrogate-value": (with_(["customer"], "cus_\ud800"), [("customer", "parameter_not_json")]),
+    "lone-surrogate-in-expand": (with_(["expand"], ["customer", "\udfff"]), [("expand[1]", "parameter_not_json")]),
+    "lone-surrogate-key": ({**VALID, "cus\ud800": 1}, [("cus\\ud800", "parameter_not_json")]),
+    "lone-surrogate-enum": (with_(["components", "payment_element"], {"enabled": True, "features": {"payment_method_save": "\ud800"}}),
+                            [("components[payment_element][features][payment_method_save]", "parameter_not_json")]),
     "many-keys": ({**VALID, **{f"k{i}": i for i in range(100_000)}}, None),
     "huge-key": ({**VALID, "k" * 1_000_000: 1}, [("k" * KEY_LIMIT + "…", "parameter_unknown")]),
 }
@@ -102,3 +108,8 @@ def test_messages_quote_only_a_short_prefix():
     secret = "sk_live_" + "s" * 500
     (error,) = validator.iter_errors(with_(["components", "pricing_table", "enabled"], secret))
     assert secret not in error.message and "sk_live_" in error.message
+
+
+def test_a_quoted_value_cut_short_ends_one_sentence():
+    (error,) = validator.iter_errors(with_(["components", "pricing_table", "enabled"], "9" * 100))
+    assert error.message.endswith("…'.") and "….'" not in error.message and "'…." not in error.message

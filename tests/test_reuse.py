@@ -55,17 +55,25 @@ def test_envelope_registry_combined_with_ours():
     _verdicts(Draft202012Validator(ENVELOPE, registry=theirs.combine(validator.registry())))
 
 
-def test_registry_with_its_own_retrieve_takes_our_resources():
+def test_registry_with_its_own_retrieve_combines_with_ours():
+    """A service whose registry loads its own schemas lazily (a retrieve function) combines with ours."""
+    fetched = []
+
     def retrieve(uri):
-        raise referencing.exceptions.NoSuchResource(ref=uri)
+        # Their schemas, loaded on first use: only the envelope exists.
+        if uri != ENVELOPE["$id"]:
+            raise referencing.exceptions.NoSuchResource(ref=uri)
+        fetched.append(uri)
+        return Resource.from_contents(ENVELOPE)
 
     theirs = Registry(retrieve=retrieve)
-    # Two different retrieve functions cannot be combined...
-    with pytest.raises(ValueError, match="conflicting retrieval"):
-        theirs.combine(validator.registry())
-    # ...but our resources can be added to theirs.
-    registry = theirs.with_resources(validator.registry().items())
-    _verdicts(Draft202012Validator(ENVELOPE, registry=registry))
+    for combined in (theirs.combine(validator.registry()), validator.registry().combine(theirs)):
+        fetched.clear()
+        # Their lazy loading still works in the combined registry, and our refs resolve in it.
+        _verdicts(Draft202012Validator({"$ref": ENVELOPE["$id"]}, registry=combined))
+        assert set(fetched) == {ENVELOPE["$id"]}
+    # Adding our resources to theirs works too.
+    _verdicts(Draft202012Validator(ENVELOPE, registry=theirs.with_resources(validator.registry().items())))
 
 
 @pytest.mark.parametrize("uri", [

@@ -20,6 +20,7 @@ __all__ = [
     "lint",
     "openapi",
     "registry",
+    "response",
     "schema",
     "validate",
 ]
@@ -40,7 +41,8 @@ _EXPORTS = {
 
 
 # public name -> submodule, imported on first use
-_SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi": "validator.openapi"}
+_SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi": "validator.openapi",
+               "response": "validator.response"}
 
 
 def __getattr__(name: str):

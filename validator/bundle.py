@@ -31,6 +31,7 @@ EXTENSIONS = {
     "x-enumDescriptions": "object mapping each value of the sibling `enum` to a sentence saying what it means",
     "x-lint": "on an object schema: list of lint rules {param, code, message, when} (see validator/linting.py)",
     "x-idPrefix": "on a string param: the prefix its ids usually carry; lint warns when a value lacks it",
+    "x-secret": "true on a param whose value is a secret (a client secret): no message, report, log or generated doc shows its value",
     "x-stripeApiVersion": "on the root schema only: the Stripe API version (e.g. 2026-10-28.endive) the schemas describe",
 }
 
@@ -57,13 +58,15 @@ def strip_extensions(schema):
     return out
 
 
-def bundle() -> dict:
-    """The root schema with every other resource embedded: resolves with no registry at all.
+def bundle(name: str = loader.ROOT_FILE) -> dict:
+    """The root schema `name` with every other resource embedded: resolves with no registry at all.
 
-    A new dict on every call; ``customer-session bundle`` prints it.
+    By default the create params are the root; every other file (the
+    response and error objects too) is embedded, so one file carries them
+    all.  A new dict on every call; ``customer-session bundle`` prints it.
     """
-    root_id = loader.root_id()
-    document = strip_extensions(loader.root())
+    root_id = loader.root_id(name)
+    document = strip_extensions(loader.root(name))
     embedded = {uri: strip_extensions(schema) for uri, schema in loader.contents().items() if uri != root_id}
     document["$defs"] = {**document.get("$defs", {}), **embedded}
     return document

@@ -167,10 +167,21 @@ class _Progress:
 
 
 def _validate(args) -> int:
-    from . import check
     from . import report as reporters
+
+    if args.response:
+        if args.form or args.defaults:
+            _complain("--response cannot be combined with --form: a response is JSON" if args.form else
+                      "--response cannot be combined with --defaults: the returned object has no defaults to fill")
+            return EXIT_UNUSABLE
+        from . import response as check
+
+        def lint(obj):  # lint knows the params' settings; a response has none
+            return []
+    else:
+        from . import check
+        from .linting import lint
     from .defaults import fill_defaults
-    from .linting import lint
 
     report = reporters.REPORTERS[args.format]
     load = parse_form if args.form else parse_json
@@ -258,8 +269,8 @@ def _encode(args) -> int:
     except Unusable as exc:
         _complain(str(exc))
         return EXIT_UNUSABLE
-    except UnicodeEncodeError:
-        _complain(f"{shown} holds a string that is not Unicode text (a lone surrogate)")
+    except (TypeError, ValueError) as exc:  # JSON text can still hold what cannot be sent: a lone surrogate
+        _complain(f"{shown} cannot be encoded: {exc}")
         return EXIT_UNUSABLE
     _out.line(body)
     return EXIT_VALID
@@ -336,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--defaults", action="store_true",
                        help="also print the effective configuration of each valid input: the payload with "
                             "every documented default filled in (json format: an \"effective\" key)")
+    check.add_argument("--response", action="store_true",
+                       help="check each input as the Customer Session object the endpoint returns (the "
+                            "response schema) instead of the create params; no lint, no --defaults, no --form")
     check.add_argument("--strict", action="store_true",
                        help="treat lint warnings (legal but pointless or suspicious settings) as failures: "
                             "exit 1 when any input has a warning")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 
+from . import loader
+
 
 @functools.cache
-def compiled():
-    """A jsonschema-rs validator for the root schema, or None where jsonschema-rs cannot be imported."""
+def compiled(name: str = loader.ROOT_FILE):
+    """A jsonschema-rs validator for the root schema `name`, or None where jsonschema-rs cannot be imported."""
     try:
         import jsonschema_rs
     except ImportError:
         return None
     from .bundle import bundle
 
-    return jsonschema_rs.validator_for(bundle())
+    return jsonschema_rs.validator_for(bundle(name))

@@ -23,8 +23,9 @@ QUOTE_LIMIT = 40
 #: characters); only an absurd unknown key is cut.
 KEY_LIMIT = 50
 
-# Control characters in a key would let a payload forge lines of a report.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters in a key would let a payload forge lines of a report;
+# a lone surrogate cannot be written out as UTF-8 at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _printable(text: str) -> str:
@@ -58,7 +59,8 @@ def describe(value) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"the string {value[:QUOTE_LIMIT]!r}" + ("…" if len(value) > QUOTE_LIMIT else "")
+        # The ellipsis goes inside the quotes, so a sentence's full stop never follows a second one.
+        return f"the string {value[:QUOTE_LIMIT] + '…' if len(value) > QUOTE_LIMIT else value!r}"
     if isinstance(value, int):
         return str(value) if value.bit_length() <= 64 else "a very large integer"
     if isinstance(value, float):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import re
 from typing import Iterator, NamedTuple
 
@@ -50,18 +51,31 @@ _JSON_TYPE_NAMES = {"object": "an object", "array": "an array", "string": "a str
 
 
 @functools.cache
-def stock():
-    """Stock jsonschema, built once on the root schema (never per call)."""
+def stock(name: str = loader.ROOT_FILE):
+    """Stock jsonschema, built once on the root schema `name` (never per call)."""
     from jsonschema.validators import validator_for
 
-    return validator_for(loader.root())(loader.root(), registry=loader.registry())
+    root = loader.root(name)
+    return validator_for(root)(root, registry=loader.registry())
+
+
+def _listed(values) -> str:
+    """Allowed values as a message lists them: strings bare, anything else as JSON (``null``, ``true``)."""
+    return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
 @functools.lru_cache(maxsize=4096)
-def _allowed(path) -> str:
-    found = loader.at(path)
+def _allowed(path, name: str) -> str:
+    found = loader.at(path, name)
     values = found.get("enum") if found else None
-    return f"; allowed values: {', '.join(map(str, values))}" if values else ""
+    return f"; allowed values: {_listed(values)}" if values else ""
+
+
+def _shown(value, path, name: str) -> str:
+    """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
+    if loader.secrets(name) and tuple(0 if isinstance(p, int) else p for p in path) in loader.secrets(name):
+        return "a secret value (redacted)"
+    return describe(value)
 
 
 class _Failure(NamedTuple):
@@ -91,7 +105,7 @@ def _value_at(value, path):
     return value
 
 
-def _compiled_failures(clean) -> list | None:
+def _compiled_failures(clean, name: str) -> list | None:
     """The failing keywords as jsonschema-rs finds them; None where stock jsonschema must explain.
 
     jsonschema-rs is many times faster, but its errors do not carry the
@@ -100,20 +114,20 @@ def _compiled_failures(clean) -> list | None:
     mapped here) is explained by stock jsonschema instead.  Tests hold both
     paths to the same errors.
     """
-    validator = engine.compiled()
+    validator = engine.compiled(name)
     if validator is None:
         return None
     failures = []
     try:
         for error in validator.iter_errors(clean):
-            name = error.kind.name
-            if name not in _KIND_VALUES or "allOf" in error.schema_path:
+            keyword = error.kind.name
+            if keyword not in _KIND_VALUES or "allOf" in error.schema_path:
                 return None
             path = tuple(error.instance_path)
-            node = loader.at(path)
+            node = loader.at(path, name)
             if node is None:
                 return None
-            failures.append(_Failure(name, _KIND_VALUES[name](error.kind), _value_at(clean, path), node, path))
+            failures.append(_Failure(keyword, _KIND_VALUES[keyword](error.kind), _value_at(clean, path), node, path))
     except (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError):
         return None
     return failures
@@ -136,8 +150,8 @@ def _at_fault(error) -> list[tuple]:
     return [path]
 
 
-def _explain(error) -> Iterator[ParamError]:
-    """The ParamErrors one jsonschema error stands for."""
+def _explain(error, name: str) -> Iterator[ParamError]:
+    """The ParamErrors one jsonschema error stands for (`name`: the root schema checked against)."""
     keyword, expected, instance = error.validator, error.validator_value, error.instance
     rule = loader.rules().get(id(error.schema))
 
@@ -156,7 +170,7 @@ def _explain(error) -> Iterator[ParamError]:
         for where in _at_fault(error):
             param = bracket(where)
             yield ParamError(param, where, rule["title"] if rule else PARAMETER_MISSING,
-                             f"Missing required param: {param}{why}{_allowed(where)}.")
+                             f"Missing required param: {param}{why}{_allowed(where, name)}.")
         return
 
     path = tuple(error.absolute_path)
@@ -169,15 +183,16 @@ def _explain(error) -> Iterator[ParamError]:
         code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
         wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in types)
         if isinstance(error.schema.get("enum"), list):
-            wanted = f"one of {', '.join(map(str, error.schema['enum']))}"
-        yield ParamError(param, path, code, f"{param or 'The payload'} must be {wanted}, not {describe(instance)}.")
+            wanted = f"one of {_listed(error.schema['enum'])}"
+        yield ParamError(param, path, code,
+                         f"{param or 'The payload'} must be {wanted}, not {_shown(instance, path, name)}.")
     elif keyword in ("enum", "const"):
         values = expected if keyword == "enum" else [expected]
         yield ParamError(param, path, PARAMETER_INVALID_ENUM,
-                         f"{param} must be one of {', '.join(map(str, values))}; got {describe(instance)}.")
+                         f"{param} must be one of {_listed(values)}; got {_shown(instance, path, name)}.")
     elif keyword == "maximum":
         yield ParamError(param, path, PARAMETER_ABOVE_MAXIMUM,
-                         f"{param} must be at most {expected}; got {describe(instance)}.")
+                         f"{param} must be at most {expected}; got {_shown(instance, path, name)}.")
     else:
         yield ParamError(param, path, PARAMETER_INVALID,
                          f"{param or 'The payload'} does not satisfy the schema's {keyword} keyword.")
@@ -196,24 +211,25 @@ def _order(path) -> tuple:
     return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
 
 
-def iter_errors(params, *, compiled: bool = True) -> Iterator[ParamError]:
-    """Every problem with `params`, one per param, in a stable order.  Never raises for bad data.
+def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE) -> Iterator[ParamError]:
+    """Every problem with `params` under the root schema `name`, one per param, in a stable order.
 
-    ``compiled=False`` explains with stock jsonschema alone (the tests compare both ways).
+    Never raises for bad data.  ``compiled=False`` explains with stock
+    jsonschema alone (the tests compare both ways).
     """
-    clean, errors = scrub(params)
-    failures = _compiled_failures(clean) if compiled and not errors else None
+    clean, errors = scrub(params, name)
+    failures = _compiled_failures(clean, name) if compiled and not errors else None
     rule_failures = []
     if failures is not None:
         for failure in failures:
-            errors.extend(_explain(failure))
+            errors.extend(_explain(failure, name))
     else:
         rules = loader.rules()
-        for error in stock().iter_errors(clean):
+        for error in stock(name).iter_errors(clean):
             if error.context and id(error.schema) in rules:
                 rule_failures.append(error)
             else:
-                errors.extend(_explain(error))
+                errors.extend(_explain(error, name))
 
     # A rule that fails only because a value it reads is already reported
     # (a component whose `enabled` is not a boolean) is noise: drop it.
@@ -223,7 +239,7 @@ def iter_errors(params, *, compiled: bool = True) -> Iterator[ParamError]:
         for sub in failure.context:
             branches.setdefault(sub.relative_schema_path[0], []).extend(_at_fault(sub))
         if not any(all(_covered(p, reported) for p in paths) for paths in branches.values()):
-            errors.extend(_explain(failure))
+            errors.extend(_explain(failure, name))
 
     if len(errors) == 1:  # the common case needs no ranking or ordering
         yield errors[0]

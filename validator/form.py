@@ -14,6 +14,7 @@ from urllib.parse import quote_plus, unquote_to_bytes
 
 from . import loader
 from .errors import shorten
+from .plain import unsendable
 
 __all__ = ["FormError", "decode", "encode"]
 
@@ -254,11 +255,17 @@ def _check_json(params) -> None:
                 for key, item in value.items():
                     if not isinstance(key, str):
                         raise TypeError(f"encode() takes JSON data: {where} has a key of type {type(key).__name__}")
+                    if unsendable(key):
+                        raise ValueError(f"encode() takes JSON data: {where} has a key that is not Unicode text "
+                                         f"(a lone surrogate), which cannot be sent")
                     stack.append((item, f"{where}[{shorten(key)}]", False))
             else:
                 stack.extend((item, f"{where}[{index}]", False) for index, item in enumerate(value))
         elif isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"encode() takes JSON data: {where} is {value!r}")
+        elif isinstance(value, str) and unsendable(value):
+            raise ValueError(f"encode() takes JSON data: {where} is not Unicode text (a lone surrogate), "
+                             f"which cannot be sent")
         elif not (value is None or isinstance(value, (str, int, float))):
             raise TypeError(f"encode() takes JSON data: {where} is a {type(value).__name__}")
 

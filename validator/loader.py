@@ -12,8 +12,12 @@ import json
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
-#: The file holding the root schema: the create params themselves.
+#: The file holding the root schema of the create params.
 ROOT_FILE = "create-params.json"
+#: The file holding the schema of what the endpoint returns: the Customer Session object.
+RESPONSE_FILE = "customer-session.json"
+#: The file holding the schema of Stripe's error body.
+ERROR_FILE = "error.json"
 
 _HERE = Path(__file__).resolve().parent
 # Installed wheels carry the schemas inside the package; a source checkout
@@ -35,8 +39,9 @@ def contents() -> dict[str, dict]:
 
 
 @functools.cache
-def root_id() -> str:
-    return json.loads((SCHEMA_DIR / ROOT_FILE).read_text(encoding="utf-8"))["$id"]
+def root_id(name: str = ROOT_FILE) -> str:
+    """The ``$id`` of the schema file `name` (by default the create params)."""
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))["$id"]
 
 
 @functools.cache
@@ -45,30 +50,29 @@ def api_version() -> str:
     return root()["x-stripeApiVersion"]
 
 
-def root() -> dict:
-    """The root schema as loaded (shared: never mutate)."""
-    return contents()[root_id()]
+def root(name: str = ROOT_FILE) -> dict:
+    """The root schema `name` as loaded (shared: never mutate)."""
+    return contents()[root_id(name)]
 
 
-def schema() -> dict:
-    """A private deep copy of the root schema, for callers to keep or change."""
-    return copy.deepcopy(root())
-
-
-def _refuse(uri: str):
-    import referencing.exceptions
-
-    # Nothing is ever fetched: an unknown URI is an error, not a download.
-    raise referencing.exceptions.NoSuchResource(ref=uri)
+def schema(name: str = ROOT_FILE) -> dict:
+    """A private deep copy of the root schema `name`, for callers to keep or change."""
+    return copy.deepcopy(root(name))
 
 
 @functools.cache
 def registry():
-    """A `referencing.Registry` holding every schema resource; resolves offline only."""
+    """A `referencing.Registry` holding every schema resource; resolves offline only.
+
+    It keeps referencing's default retrieval, which already refuses to fetch
+    anything, so that any other registry can ``combine`` with it
+    (``Registry.combine`` refuses two registries with different retrieval
+    functions, and lets only the default one through).
+    """
     from referencing import Registry, Resource
 
     resources = [(uri, Resource.from_contents(schema)) for uri, schema in contents().items()]
-    return Registry(retrieve=_refuse).with_resources(resources).crawl()
+    return Registry().with_resources(resources).crawl()
 
 
 @functools.cache
@@ -110,18 +114,18 @@ def children(schema: dict, base):
         yield (None, *node(merged["items"], base))
 
 
-def at(path) -> dict | None:
-    """The merged schema node for a param path, or None if no schema describes it.
+def at(path, name: str = ROOT_FILE) -> dict | None:
+    """The merged schema node for a param path under root `name`, or None if no schema describes it.
 
     Shared (cached): never mutate it.
     """
-    return nodes().get(tuple(0 if isinstance(part, int) else part for part in path))
+    return nodes(name).get(tuple(0 if isinstance(part, int) else part for part in path))
 
 
 @functools.cache
-def nodes() -> dict:
-    """``{path: merged node}`` for every param, in `walk` order.  Shared (cached): never mutate it."""
-    return dict(walk())
+def nodes(name: str = ROOT_FILE) -> dict:
+    """``{path: merged node}`` for every param under root `name`, in `walk` order.  Shared: never mutate it."""
+    return dict(walk(name))
 
 
 def types(node: dict) -> frozenset:
@@ -130,12 +134,12 @@ def types(node: dict) -> frozenset:
     return frozenset([declared] if isinstance(declared, str) else declared)
 
 
-def walk():
-    """Every param the schemas describe: ``(path, node)`` in schema order, depth first.
+def walk(name: str = ROOT_FILE):
+    """Every param the root schema `name` describes: ``(path, node)`` in schema order, depth first.
 
     Array items appear with the index ``0`` standing for any index.
     """
-    stack = [((), *node(root(), root_id()))]
+    stack = [((), *node(root(name), root_id(name)))]
     while stack:
         path, current, base = stack.pop()
         yield path, current
@@ -144,13 +148,19 @@ def walk():
 
 
 @functools.cache
-def depth() -> int:
-    """How deep into a payload the schemas look: the longest param path.
+def depth(name: str = ROOT_FILE) -> int:
+    """How deep into a payload the root schema `name` looks: the longest param path.
 
     Below this depth no keyword examines a value, so checks may stop there.
     The schemas are not recursive (a test holds this), so the walk ends.
     """
-    return max(len(path) for path, _ in walk())
+    return max(len(path) for path, _ in walk(name))
+
+
+@functools.cache
+def secrets(name: str = ROOT_FILE) -> frozenset:
+    """The param paths (array items as 0) whose values are secret (``x-secret``): never quoted."""
+    return frozenset(path for path, found in walk(name) if found.get("x-secret") is True)
 
 
 @functools.cache

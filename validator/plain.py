@@ -19,14 +19,25 @@ _BIG_INT = 2**_INT_BITS
 _PLAIN = frozenset({str, bool, int})
 
 
-def scrub(params) -> tuple[object, list[ParamError]]:
-    """A JSON-only copy of `params`, cut at the depth the schemas look to.
+def unsendable(text: str) -> bool:
+    """True when `text` holds a lone surrogate: it is no Unicode text, so it cannot be encoded (or sent)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError]]:
+    """A JSON-only copy of `params`, cut at the depth the root schema `name` looks to.
 
     Values that are not JSON data become a placeholder and an error each.
     Iterative, so neither deep nesting nor cycles can exhaust the stack.
     """
     problems: list[ParamError] = []
-    limit = loader.depth() + 1
+    limit = loader.depth(name) + 1
     holder = [None]
     stack = [(params, holder, 0, ())]
     while stack:
@@ -37,10 +48,18 @@ def scrub(params) -> tuple[object, list[ParamError]]:
                 continue
             copy = parent[slot] = {}
             for key, item in value.items():
-                if isinstance(key, str):
+                if isinstance(key, str) and unsendable(key):
+                    where = path + (key,)
+                    problems.append(ParamError(
+                        bracket(where), where, PARAMETER_NOT_JSON,
+                        f"{bracket(path) or 'The payload'} has a key that is not Unicode text "
+                        f"(it holds a lone surrogate), so it cannot be sent.",
+                    ))
+                elif isinstance(key, str):
                     # Plain strings, booleans and small ints (most values) are copied
                     # here: only the rest is worth a trip through the stack.
-                    if item.__class__ in _PLAIN and not (item.__class__ is int and item.bit_length() > _INT_BITS):
+                    if item.__class__ in _PLAIN and not (item.__class__ is int and item.bit_length() > _INT_BITS) \
+                            and not (item.__class__ is str and unsendable(item)):
                         copy[key] = item
                     else:
                         copy[key] = None
@@ -59,6 +78,13 @@ def scrub(params) -> tuple[object, list[ParamError]]:
             stack.extend((item, copy, index, path + (index,)) for index, item in enumerate(value))
         elif isinstance(value, int) and value.bit_length() > _INT_BITS:
             parent[slot] = _BIG_INT if value > 0 else -_BIG_INT
+        elif isinstance(value, str) and unsendable(value):
+            parent[slot] = NOT_JSON
+            problems.append(ParamError(
+                bracket(path), path, PARAMETER_NOT_JSON,
+                f"{bracket(path) or 'The payload'} is not Unicode text (it holds a lone surrogate), "
+                f"so it cannot be sent.",
+            ))
         elif value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
             parent[slot] = value
         else:
