@@ -51,6 +51,13 @@ _BY_TYPE = {
 }
 
 
+#: Whether each root schema's contract rejects unknown keys at every object level.  Stripe
+#: rejects unknown params; it adds fields to the objects it returns without a new API version,
+#: so a response with an unknown field stays valid.  Stated here, not read from the schemas,
+#: so a schema that loosens (or tightens) its additionalProperties makes a mutant fail.
+REJECTS_UNKNOWN = {loader.ROOT_FILE: True, loader.RESPONSE_FILE: False}
+
+
 class Unsupported(Exception):
     """The schemas use a construct this module cannot derive a violation for: extend it."""
 
@@ -108,25 +115,25 @@ def _type_of(value) -> str:
 
 
 @functools.cache
-def params() -> tuple:
-    """``(schema path, merged node)`` for every param, the payload itself included."""
-    return tuple(loader.walk())
+def params(name: str = loader.ROOT_FILE) -> tuple:
+    """``(schema path, merged node)`` for every param under root `name`, the payload itself included."""
+    return tuple(loader.walk(name))
 
 
 @functools.cache
-def rules() -> tuple[Rule, ...]:
-    """Every documented rule in the schemas, found where it sits."""
+def rules(name: str = loader.ROOT_FILE) -> tuple[Rule, ...]:
+    """Every documented rule under root `name`, found where it sits."""
     return tuple(
         Rule(path, entry["title"], entry)
-        for path, node in params()
+        for path, node in params(name)
         for entry in node.get("allOf", ())
         if isinstance(entry, dict) and "title" in entry
     )
 
 
 @functools.lru_cache(maxsize=None)
-def _at(path):
-    return loader.at(path)
+def _at(path, name: str = loader.ROOT_FILE):
+    return loader.at(path, name)
 
 
 @functools.lru_cache(maxsize=None)
@@ -134,9 +141,9 @@ def _index(length):
     return st.integers(0, length - 1)
 
 
-def minimal(path):
+def minimal(path, name: str = loader.ROOT_FILE):
     """The smallest value the schema node at `path` accepts on its own (rules aside)."""
-    node = _at(path)
+    node = _at(path, name)
     if node is None:
         raise Unsupported(f"no schema for {path}")
     if "const" in node:
@@ -148,29 +155,33 @@ def minimal(path):
         if kind in types:
             break
     if kind == "object":
-        return {key: minimal(path + (key,)) for key in node.get("required", ())}
+        return {key: minimal(path + (key,), name) for key in node.get("required", ())}
     if kind in ("integer", "number"):
         return min(0, node.get("maximum", 0))
     return {"array": [], "string": "", "boolean": False, "null": None}[kind]
 
 
-def place(payload, site, draw):
+def place(payload, site, draw, name: str = loader.ROOT_FILE):
     """A copy of `payload` in which the param at schema path `site` is present.
 
     Absent parents (and the param itself) get their minimal value; an array
     wildcard becomes a drawn index of an item (one is added to an empty
-    array).  Returns the copy and the concrete path.
+    array).  A parent that holds a value of another type the schema allows
+    (a string where an object may also stand) is replaced by its minimal
+    object or array.  Returns the copy and the concrete path.
     """
     out = copy.deepcopy(payload)
-    concrete, current = (), out
+    concrete, current, parent = (), out, None
     for part in site:
+        if parent is not None and not isinstance(current, list if isinstance(part, int) else dict):
+            parent[concrete[-1]] = current = minimal(concrete, name)
         if isinstance(part, int):
             if not current:
-                current.append(minimal(concrete + (0,)))
+                current.append(minimal(concrete + (0,), name))
             part = draw(_index(len(current)))
         elif part not in current:
-            current[part] = minimal(concrete + (part,))
-        concrete, current = concrete + (part,), current[part]
+            current[part] = minimal(concrete + (part,), name)
+        concrete, parent, current = concrete + (part,), current, current[part]
     return out, concrete
 
 
@@ -191,9 +202,9 @@ def _get(payload, path):
     return payload
 
 
-def _other(value, path):
+def _other(value, path, name: str = loader.ROOT_FILE):
     """A value of the same JSON type as `value` that the param at `path` accepts, but not `value`."""
-    node = _at(path) or {}
+    node = _at(path, name) or {}
     if isinstance(value, bool):
         return not value
     choices = [v for v in node.get("enum", ()) if v != value]
@@ -207,13 +218,13 @@ def _other(value, path):
 
 
 @functools.cache
-def _plans() -> tuple:
+def _plans(name: str = loader.ROOT_FILE) -> tuple:
     """For each param: ``(site, [(kind, strategy of broken values, code)], unknown keys, required keys)``.
 
     Built once: strategies made inside a draw cost more than the draw.
     """
     plans = []
-    for site, node in params():
+    for site, node in params(name):
         types = _types(node)
         ways = []
         wrong = sorted(set(_BY_TYPE) - types - ({"number"} if "integer" in types else set()))
@@ -222,9 +233,10 @@ def _plans() -> tuple:
             ways.append(("type", st.one_of([_BY_TYPE[t] for t in wrong]), code))
         if types == {"integer"}:
             ways.append(("integer", _FRACTIONS, PARAMETER_INVALID_INTEGER))
-        if "enum" in node:
-            allowed = node["enum"]
-            kinds = sorted({_type_of(v) for v in allowed})
+        if "enum" in node or "const" in node:
+            allowed = node["enum"] if "enum" in node else [node["const"]]
+            # A type whose every value is allowed (null, once None is listed) has nothing outside: skip it.
+            kinds = sorted({_type_of(v) for v in allowed} - ({"null"} if None in allowed else set()))
             outside = st.one_of([_BY_TYPE[t] for t in kinds]).filter(lambda v, allowed=allowed: v not in allowed)
             ways.append(("enum", outside, PARAMETER_INVALID_ENUM))
         if "maximum" in node:
@@ -242,20 +254,26 @@ def _plans() -> tuple:
     return tuple(plans)
 
 
-def _param_mutants(payload, draw):
-    for site, ways, unknown, required in _plans():
-        base, path = place(payload, site, draw)
+def _param_mutants(payload, draw, name):
+    for site, ways, unknown, required in _plans(name):
+        base, path = place(payload, site, draw, name)
 
         def broken(kind, value, code, where=path):
             return Mutant(kind, site, base, put(copy.deepcopy(base), path, value), ((where, code),))
 
         for kind, values, code in ways:
             yield broken(kind, draw(values), code)
+        if (unknown is not None or required) and not isinstance(_get(base, path), dict):
+            # The schema allows another type here too (null, a string): the object checks need an object.
+            base = put(copy.deepcopy(base), path, minimal(path, name)) if path else minimal(path, name)
         if unknown is not None:
             key = draw(unknown)
             grown = copy.deepcopy(_get(base, path))
             grown[key] = draw(_SCALARS)
-            yield broken("unknown", grown, PARAMETER_UNKNOWN, path + (key,))
+            if REJECTS_UNKNOWN[name]:
+                yield broken("unknown", grown, PARAMETER_UNKNOWN, path + (key,))
+            else:
+                yield Mutant("unknown", site, base, put(copy.deepcopy(base), path, grown), ())
         for key in required:
             shrunk = copy.deepcopy(_get(base, path))
             del shrunk[key]
@@ -303,10 +321,10 @@ def _make_fail(obj, schema, path, optional):
         del obj[droppable[0]]
 
 
-def rule_mutants(payload, draw):
+def rule_mutants(payload, draw, name: str = loader.ROOT_FILE):
     """A mutant per documented rule: the rule broken as its own structure says."""
-    for rule in rules():
-        base, path = place(payload, rule.path, draw)
+    for rule in rules(name):
+        base, path = place(payload, rule.path, draw, name)
         mutant = copy.deepcopy(base)
         obj = _get(mutant, path)
         entry = {k: v for k, v in rule.schema.items() if k not in ("title", "description")}
@@ -319,7 +337,7 @@ def rule_mutants(payload, draw):
             expected = tuple((path + (name,), rule.code) for name in missing)
         elif set(entry) == {"anyOf"}:
             # Make every branch fail; the rule is about the object carrying it.
-            node = _at(path)
+            node = _at(path, name)
             optional = set(node.get("properties", {})) - set(node.get("required", ()))
             for branch in entry["anyOf"]:
                 _make_fail(obj, branch, path, optional)
@@ -329,13 +347,13 @@ def rule_mutants(payload, draw):
         yield Mutant(f"rule:{rule.code}", rule.path, base, mutant, expected)
 
 
-def break_all(payload, draw) -> list[Mutant]:
+def break_all(payload, draw, name: str = loader.ROOT_FILE) -> list[Mutant]:
     """Every mutant of `payload`: each param broken in each way its schema forbids, each rule broken."""
-    return [*_param_mutants(payload, draw), *rule_mutants(payload, draw)]
+    return [*_param_mutants(payload, draw, name), *rule_mutants(payload, draw, name)]
 
 
 @st.composite
-def mutated(draw, payloads):
-    """A valid payload and the list of all its mutants."""
+def mutated(draw, payloads, name: str = loader.ROOT_FILE):
+    """A valid payload (under root `name`) and the list of all its mutants."""
     payload = draw(payloads)
-    return payload, break_all(payload, draw)
+    return payload, break_all(payload, draw, name)

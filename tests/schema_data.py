@@ -32,9 +32,9 @@ def _inline(schema, resolver):
 
 
 @functools.cache
-def inlined() -> dict:
-    """The root schema with no ``$ref`` left and no keyword of our own."""
-    return strip_extensions(_inline(loader.root(), loader.root_id()))
+def inlined(name: str = loader.ROOT_FILE) -> dict:
+    """The root schema `name` with no ``$ref`` left and no keyword of our own."""
+    return strip_extensions(_inline(loader.root(name), loader.root_id(name)))
 
 
 def _memoize_nested_strategies() -> bool:
@@ -77,9 +77,9 @@ def _memoize_nested_strategies() -> bool:
 
 
 @functools.cache
-def payloads():
-    """A Hypothesis strategy of valid payloads, generated from the schemas (built once)."""
+def payloads(name: str = loader.ROOT_FILE):
+    """A Hypothesis strategy of valid payloads under root `name`, generated from the schemas (built once)."""
     from hypothesis_jsonschema import from_schema
 
     _memoize_nested_strategies()
-    return from_schema(inlined())
+    return from_schema(inlined(name))

@@ -179,9 +179,12 @@ def _explain(error, name: str) -> Iterator[ParamError]:
         yield ParamError(param, path, rule["title"],
                          f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}")
     elif keyword == "type":
+        # The schema's own order: engines report the allowed types in orders of their own.
+        expected = error.schema.get("type", expected)
         types = [expected] if isinstance(expected, str) else list(expected)
         code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
-        wanted = " or ".join(_JSON_TYPE_NAMES.get(t, t) for t in types)
+        names = [_JSON_TYPE_NAMES.get(t, t) for t in types]
+        wanted = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
         if isinstance(error.schema.get("enum"), list):
             wanted = f"one of {_listed(error.schema['enum'])}"
         yield ParamError(param, path, code,
