@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import importlib
 
+#: The package version; pyproject.toml reads it from here (the one place it is stated).
+__version__ = "0.2.0"
+
 __all__ = [
+    "__version__",
     "LintWarning",
     "ParamError",
     "ValidationError",

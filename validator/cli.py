@@ -309,11 +309,37 @@ def _docs(args) -> int:
     return EXIT_VALID
 
 
+def version_line() -> str:
+    """``customer-session 0.2.0 (Stripe API 2026-10-28.endive)``: reads one schema file, imports nothing heavy."""
+    from . import __version__, loader
+
+    return f"customer-session {__version__} (Stripe API {loader.api_version()})"
+
+
+class _ShowVersion(argparse.Action):
+    """``--version``, worked out only when asked for, so building the parser reads no file."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            line = version_line()
+        except (OSError, ValueError, KeyError) as exc:  # a broken installation: no readable schemas
+            _complain(f"cannot read the schemas: {exc}")
+            parser.exit(EXIT_UNUSABLE)
+        _out.line(line)
+        _out.flush()
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-session",
         description="Validate Stripe Create-a-Customer-Session params against JSON Schemas.",
     )
+    parser.add_argument("--version", action=_ShowVersion,
+                        help="print the package version and the Stripe API version the schemas describe")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -389,8 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     global _out
     _out = _Output()
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)  # --version writes, and may find standard output gone
         status = args.run(args)
         _out.flush()
         return status
