@@ -2,15 +2,20 @@
 
 Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
 (missing file, not JSON, not a usable form body, bad arguments) or output
-that cannot be written.  Never a traceback.
+that cannot be written (a full disk, a closed standard output).  Each of
+those is one line on standard error, never a traceback; so is Ctrl-C
+(exit 130).  `main` catches only these named failures: anything else is a
+bug in this program, and its traceback is left for the bug report.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
+import re
 import sys
 import time
 
@@ -39,6 +44,9 @@ class _Output:
     def write(self, data: bytes) -> None:
         if self.gone:
             return
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            self._drop()
+            raise _OutputFailed("it is closed")
         try:
             sys.stdout.flush()  # text already written through sys.stdout goes first
             stream = getattr(sys.stdout, "buffer", None)
@@ -116,7 +124,23 @@ def parse_json(data: bytes | str, name: str):
     except RecursionError:
         raise Unusable(f"{name} is not usable JSON: nested too deeply") from None
     except ValueError as exc:
-        raise Unusable(f"{name} is not JSON: {str(exc)[:120]}") from None
+        hint = " (it looks like a form body: use --form)" if _FORM_LIKE.match(data) else ""
+        raise Unusable(f"{name} is not JSON: {str(exc)[:120]}{hint}") from None
+
+
+# The start of an obvious form body: a plain key, bracketed parts, then "=".
+_FORM_LIKE = re.compile(r"\s*[^\s{}\[\]\"'=&]+(?:\[[^\[\]\s=&]*\])*=")
+
+
+def _is_json(body: bytes) -> bool:
+    """An obvious JSON document (an object or an array): no form body starts with { or [."""
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _lines(name: str):
@@ -186,11 +210,13 @@ def _validate(args) -> int:
         errors = list(check.iter_errors(params))
         warnings = lint(params)
         effective = fill_defaults(params) if args.defaults and not errors else None
+        # Warnings are advice: they make the verdict invalid only when asked to,
+        # and then every report says so, as the exit code does.
+        valid = not errors and not (args.strict and warnings)
         # A stream's text report shows only what needs attention, then a summary.
         if not (args.jsonl and args.format == "text" and not errors and not warnings and effective is None):
-            say(report(shown, errors, warnings, effective, line=line))
-        # Warnings are advice: they decide the exit code only when asked to.
-        return EXIT_INVALID if errors or (args.strict and warnings) else EXIT_VALID
+            say(report(shown, errors, warnings, effective, line=line, valid=valid))
+        return EXIT_VALID if valid else EXIT_INVALID
 
     def unusable(exc: Unusable, shown: str, line=None) -> int:
         if progress is not None:
@@ -236,12 +262,15 @@ def _validate(args) -> int:
     return status
 
 
-def parse_form(data: bytes, name: str) -> dict:
+def parse_form(data: bytes, name: str, json_hint: str = "validate it without --form") -> dict:
     """A form body as params; line breaks ending the file are not part of it (curl -d @FILE drops them too)."""
     from .form import FormError, decode
 
+    data = data.rstrip(b"\r\n")
+    if _is_json(data):
+        raise Unusable(f"{name} is JSON, not a form body: {json_hint}")
     try:
-        return decode(data.rstrip(b"\r\n"))
+        return decode(data)
     except FormError as exc:
         raise Unusable(f"{name} is not a usable form body: {exc} [{exc.code}]") from None
 
@@ -268,7 +297,7 @@ def _encode(args) -> int:
 def _decode(args) -> int:
     shown = "<stdin>" if args.file == "-" else args.file
     try:
-        params = parse_form(_read(args.file), shown)
+        params = parse_form(_read(args.file), shown, json_hint="it needs no decoding (encode turns JSON into a form body)")
     except Unusable as exc:
         _complain(str(exc))
         return EXIT_UNUSABLE
@@ -358,13 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "a malformed body is unusable input (exit 2)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text: one line per error or warning; json: one JSON object per input "
-                            '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]}')
+                            '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]} '
+                            '(plus "line" with --jsonl); an input that cannot be checked gives '
+                            '{"file", "valid": false, "unusable": "why", "errors": [], "warnings": []}')
     check.add_argument("--defaults", action="store_true",
                        help="also print the effective configuration of each valid input: the payload with "
                             "every documented default filled in (json format: an \"effective\" key)")
     check.add_argument("--strict", action="store_true",
-                       help="treat lint warnings (legal but pointless or suspicious settings) as failures: "
-                            "exit 1 when any input has a warning")
+                       help="treat lint warnings (legal but pointless or suspicious settings) as failures: an "
+                            "input with a warning is reported invalid (text: 'invalid under --strict'; json: "
+                            '"valid": false) and the exit code is 1')
     check.set_defaults(run=_validate)
 
     bundle = commands.add_parser(
@@ -412,11 +444,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices]
+
+
+def _check_command(parser: argparse.ArgumentParser, argv) -> None:
+    """A mistyped command gets a suggestion (argparse itself only lists the choices); exit 2."""
+    # The top level has no option that takes a value, so the first word not
+    # starting with "-" is the command.
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    commands = _commands(parser)
+    if word is None or word in commands:
+        return
+    close = difflib.get_close_matches(word, commands, n=1)
+    if close:
+        parser.error(f"unknown command {word!r}: did you mean {close[0]}?")
+
+
 def main(argv=None) -> int:
     global _out
     _out = _Output()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)  # --version writes, and may find standard output gone
+        parser = build_parser()
+        _check_command(parser, argv)
+        args = parser.parse_args(argv)
         status = args.run(args)
         _out.flush()
         return status
