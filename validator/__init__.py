@@ -19,6 +19,7 @@ __all__ = [
     "bundle",
     "fill_defaults",
     "form",
+    "http_client",
     "is_valid",
     "iter_errors",
     "lint",
@@ -40,6 +41,8 @@ _EXPORTS = {
     "fill_defaults": ("validator.defaults", "fill_defaults"),
     "lint": ("validator.linting", "lint"),
     "LintWarning": ("validator.linting", "LintWarning"),
+    # Needs the optional stripe extra; the module imports stripe only when called.
+    "http_client": ("validator.stripe_client", "http_client"),
 }
 
 
