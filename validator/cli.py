@@ -338,6 +338,24 @@ def _docs(args) -> int:
     return EXIT_VALID
 
 
+def _drift(args) -> int:
+    from . import drift
+
+    try:
+        sources = [drift.stripe_source()]
+        if args.openapi is not None:
+            shown = "<stdin>" if args.openapi == "-" else args.openapi
+            sources.append(drift.openapi_source(parse_json(_read(args.openapi), shown), shown))
+        results = [drift.report(source) for source in sources]
+    except (drift.CannotRun, Unusable) as exc:
+        _complain(str(exc))
+        return EXIT_UNUSABLE
+    for result in results:
+        for line in drift.render(result, verbose=args.verbose):
+            _out.line(line)
+    return EXIT_INVALID if any(result.drift for result in results) else EXIT_VALID
+
+
 def version_line() -> str:
     """``customer-session 0.2.0 (Stripe API 2026-10-28.endive)``: reads one schema file, imports nothing heavy."""
     from . import __version__, loader
@@ -441,6 +459,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decode.add_argument("file", metavar="FILE", help="a form body file, or - for standard input")
     decode.set_defaults(run=_decode)
+
+    drift = commands.add_parser(
+        "drift", help="compare the schemas with stripe-python's create params (and a Stripe OpenAPI spec3)",
+        description="Compare the schemas with the installed stripe-python's typed create params and, with "
+                    "--openapi, with the form request body of POST /v1/customer_sessions in a Stripe OpenAPI "
+                    "spec3 document: param names and nesting, required or not, JSON types, enum values, limits, "
+                    "documented rules, and the Stripe API version. One line per difference ('only upstream: "
+                    "PARAM', 'only ours: PARAM', 'type differs: ...', 'enum differs: ...', 'required "
+                    "differs: ...', 'limit differs: ...', 'api version differs: ...'), then a summary per source. "
+                    "Deliberate differences, listed with their reasons in validator/drift-expected.json, are "
+                    "counted as expected, not as drift. Exit 0 no drift, 1 drift, 2 cannot run (stripe not "
+                    "installed, a spec3 file that cannot be read or has no such request body).",
+    )
+    drift.add_argument("--openapi", metavar="FILE",
+                       help="also compare with this spec3 document (JSON, as in stripe/openapi's openapi/spec3.json; "
+                            "- for standard input)")
+    drift.add_argument("-v", "--verbose", action="store_true",
+                       help="also print each expected difference with its reason")
+    drift.set_defaults(run=_drift)
     return parser
 
 
