@@ -253,3 +253,15 @@ def test_without_stripe_the_error_says_what_to_install():
             "try:\n    validator.http_client()\nexcept ImportError as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout == "validator.http_client() needs stripe-python: pip install 'customer-session-schema[stripe]'\n"
+
+
+def test_the_global_client_of_stripes_older_interface_validates_too(listener, monkeypatch):
+    """`stripe.default_http_client = validator.http_client()`, as the README says, for stripe.CustomerSession.create."""
+    for name, value in {"api_key": "sk_test_123", "api_base": listener.base, "max_network_retries": 0,
+                        "default_http_client": validator.http_client(stripe.RequestsClient())}.items():
+        monkeypatch.setattr(stripe, name, value)
+    with pytest.raises(validator.ValidationError) as raised:
+        stripe.CustomerSession.create(**INVALID[0][0])
+    assert [e.param for e in raised.value.errors] == [INVALID[0][1]] and listener.connections == 0
+    assert stripe.CustomerSession.create(**VALID).client_secret == "cuss_secret_test"
+    assert listener.connections == 1

@@ -55,3 +55,11 @@ def test_openapi_info_shows_the_api_version_without_an_extension_keyword():
     assert info["summary"] == f"Stripe API version {loader.api_version()}"
     assert not [key for key in info if key.startswith("x-")]
     assert "x-stripeApiVersion" not in json.dumps(document())
+
+
+def test_readme_and_changelog_name_the_current_versions():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"customer-session {validator.__version__} (Stripe API {loader.api_version()})" in readme
+    assert "`x-stripeApiVersion` on `create-params.json`" in readme
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {validator.__version__} " in changelog and loader.api_version() in changelog
