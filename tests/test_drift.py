@@ -110,7 +110,7 @@ def test_doctored_stripe_python_is_drift_naming_it(monkeypatch, capsys, doctor, 
     assert out[-1].endswith(f": 1 difference, {len(expected_for('stripe-python'))} expected; --verbose lists them")
 
 
-def test_a_request_option_is_not_a_param(monkeypatch, capsys):
+def test_a_request_option_is_not_a_param(capsys):
     """Request options share stripe-python's TypedDict but never reach the body."""
     assert "idempotency_key" in sp.CustomerSessionCreateParams.__annotations__
     code, out, _ = run(["drift"], capsys)

@@ -144,7 +144,7 @@ def openapi_source(document, label: str) -> Source:
     version = info.get("version") if isinstance(info, dict) else None
     try:
         tree = _from_schema(schema, None, True, resolve)
-    except (AttributeError, TypeError):
+    except (AttributeError, TypeError, RecursionError):
         raise CannotRun(f"{label}: the request body of {METHOD.upper()} {PATH} is not a usable schema") from None
     return Source(OPENAPI, f"{OPENAPI} {label}", version, tree)
 
