@@ -3,9 +3,10 @@
 Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
 (missing file, not JSON, not a usable form body, bad arguments) or output
 that cannot be written (a full disk, a closed standard output).  Each of
-those is one line on standard error, never a traceback; so is Ctrl-C
-(exit 130).  `main` catches only these named failures: anything else is a
-bug in this program, and its traceback is left for the bug report.
+those is reported in one line on standard error (bad arguments also get
+argparse's usage line), never with a traceback; Ctrl-C exits 130 quietly.
+`main` catches only these named failures: anything else would be a bug in
+this program, and its traceback is left for the bug report.
 """
 
 from __future__ import annotations
