@@ -301,3 +301,133 @@ def test_validate_response(tmp_path, capsys):
 def test_validate_response_refuses_what_only_params_have(option, capsys):
     code, out, err = run(["validate", "--response", option, str(GOOD)], capsys)
     assert code == 2 and out == "" and option in err and err.count("\n") == 1
+# --- Issue 15 §3: what a new user met.
+
+
+WARNED = {"components": {"pricing_table": {"enabled": True}}}  # valid, but names no customer: one warning
+
+
+@pytest.fixture
+def warned(tmp_path):
+    path = tmp_path / "warned.json"
+    path.write_text(json.dumps(WARNED))
+    return str(path)
+
+
+def test_strict_verdict_and_exit_code_agree_in_text(warned, capsys):
+    code, out, _ = run(["validate", warned], capsys)
+    assert code == 0 and out.splitlines()[0] == f"{warned}: valid"
+    code, out, _ = run(["validate", "--strict", warned], capsys)
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0] == f"{warned}: invalid under --strict (1 warning)"
+    assert lines[1].startswith(f"{warned}: warning: ") and lines[1].endswith("[customer_or_account_missing]")
+    # An input with errors reads as before; a clean input stays valid under --strict.
+    code, out, _ = run(["validate", "--strict", str(GOOD)], capsys)
+    assert (code, out) == (0, f"{GOOD}: valid\n")
+
+
+def test_strict_verdict_and_exit_code_agree_in_json(warned, capsys):
+    code, out, _ = run(["validate", "--strict", "--format", "json", warned, str(GOOD)], capsys)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 1
+    assert first["valid"] is False and first["errors"] == [] and len(first["warnings"]) == 1
+    assert second["valid"] is True
+    code, out, _ = run(["validate", "--format", "json", warned], capsys)
+    assert code == 0 and json.loads(out)["valid"] is True
+
+
+def test_strict_verdict_and_summary_agree_in_jsonl(tmp_path, capsys):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(WARNED) + "\n" + GOOD.read_text().replace("\n", "") + "\n")
+    code, out, _ = run(["validate", "--strict", "--jsonl", str(path)], capsys)
+    assert code == 1
+    assert out.splitlines()[0] == f"{path}:1: invalid under --strict (1 warning)"
+    assert out.splitlines()[-1] == f"{path}: 2 payloads: 1 valid, 1 invalid, 0 unusable"
+    code, out, _ = run(["validate", "--strict", "--jsonl", "--format", "json", str(path)], capsys)
+    assert code == 1 and [json.loads(line)["valid"] for line in out.splitlines()] == [False, True]
+
+
+def test_unusable_key_of_the_json_format_is_documented():
+    help_text = cli.build_parser()._subparsers._group_actions[0].choices["validate"].format_help()
+    assert '"unusable"' in help_text
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert '"unusable": str' in readme
+
+
+def test_json_given_to_form_says_to_drop_form(tmp_path, capsys):
+    path = tmp_path / "payload.json"
+    path.write_text(json.dumps({"customer": "cus_1", "components": {"pricing_table": {"enabled": True}}}) + "\n")
+    code, out, err = run(["validate", "--form", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"customer-session: {path} is JSON, not a form body: validate it without --form\n"
+    code, _, err = run(["decode", str(path)], capsys)
+    assert code == 2 and "is JSON, not a form body" in err
+
+
+@pytest.mark.parametrize("body", [
+    "customer=cus_1&components[pricing_table][enabled]=true",
+    "components%5Bpricing_table%5D%5Benabled%5D=true",
+    "expand[]=customer&components[buy_button][enabled]=true",
+])
+def test_form_body_without_form_says_to_use_form(tmp_path, capsys, body):
+    path = tmp_path / "body.txt"
+    path.write_text(body)
+    code, out, err = run(["validate", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"customer-session: {path} is not JSON: ")
+    assert err.endswith(" (it looks like a form body: use --form)\n")
+    # The same body with --form keeps its verdict.
+    code, _, _ = run(["validate", "--form", str(path)], capsys)
+    assert code == 0
+
+
+@pytest.mark.parametrize("content", ["{not json", "hello world", "= x", '"customer=cus_1"x'])
+def test_other_non_json_gets_no_form_hint(tmp_path, capsys, content):
+    path = tmp_path / "input.txt"
+    path.write_text(content)
+    code, _, err = run(["validate", str(path)], capsys)
+    assert code == 2 and "is not JSON" in err and "--form" not in err
+
+
+@pytest.mark.parametrize("body, code", [
+    ("components[pricing_table][enabled]=maybe", 1),  # a real form body: its verdict stands
+    ("{x}=1", 1),  # starts like JSON but is not: judged as the form body it is
+])
+def test_form_bodies_keep_their_verdicts(tmp_path, capsys, body, code):
+    path = tmp_path / "body.txt"
+    path.write_text(body)
+    status, _, err = run(["validate", "--form", str(path)], capsys)
+    assert status == code and "not a form body" not in err
+
+
+def test_mistyped_command_gets_a_suggestion(capsys):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["valdate", str(GOOD)])
+    err = capsys.readouterr().err
+    assert raised.value.code == 2
+    assert err.splitlines()[-1] == "customer-session: error: unknown command 'valdate': did you mean validate?"
+    for word, meant in [("bundel", "bundle"), ("dcode", "decode"), ("Validate", "validate")]:
+        with pytest.raises(SystemExit) as raised:
+            cli.main([word])
+        assert raised.value.code == 2 and f"did you mean {meant}?" in capsys.readouterr().err
+    # Nothing close: argparse's own error, which lists the commands.
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["frobnicate"])
+    err = capsys.readouterr().err
+    assert raised.value.code == 2 and "did you mean" not in err and "invalid choice: 'frobnicate'" in err
+
+
+def test_mistyped_command_in_a_process_is_one_error_no_traceback():
+    done = _cli("valdate", str(GOOD))
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    assert done.stderr.decode().splitlines()[-1].endswith("did you mean validate?")
+
+
+@pytest.mark.parametrize("command", [["validate", str(GOOD)], ["--version"], ["bundle"]])
+def test_closed_standard_output_is_one_line_and_exit_2(command):
+    """`customer-session ... >&-`: Python starts with sys.stdout None; that was a traceback (and exit 1)."""
+    done = subprocess.run([sys.executable, "-m", "validator", *command], capture_output=False,
+                          stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), cwd=Path(__file__).parent.parent)
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == ["customer-session: cannot write to standard output: it is closed"]

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import importlib
 
+#: The package version; pyproject.toml reads it from here (the one place it is stated).
+__version__ = "0.2.0"
+
 __all__ = [
+    "__version__",
     "LintWarning",
     "ParamError",
     "ValidationError",
     "bundle",
     "fill_defaults",
     "form",
+    "http_client",
     "is_valid",
     "iter_errors",
     "lint",
@@ -37,6 +42,8 @@ _EXPORTS = {
     "fill_defaults": ("validator.defaults", "fill_defaults"),
     "lint": ("validator.linting", "lint"),
     "LintWarning": ("validator.linting", "LintWarning"),
+    # Needs the optional stripe extra; the module imports stripe only when called.
+    "http_client": ("validator.stripe_client", "http_client"),
 }
 
 

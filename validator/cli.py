@@ -2,15 +2,21 @@
 
 Exit codes: 0 every input valid, 1 some input invalid, 2 unusable input
 (missing file, not JSON, not a usable form body, bad arguments) or output
-that cannot be written.  Never a traceback.
+that cannot be written (a full disk, a closed standard output).  Each of
+those is reported in one line on standard error (bad arguments also get
+argparse's usage line), never with a traceback; Ctrl-C exits 130 quietly.
+`main` catches only these named failures: anything else would be a bug in
+this program, and its traceback is left for the bug report.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
+import re
 import sys
 import time
 
@@ -39,6 +45,9 @@ class _Output:
     def write(self, data: bytes) -> None:
         if self.gone:
             return
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            self._drop()
+            raise _OutputFailed("it is closed")
         try:
             sys.stdout.flush()  # text already written through sys.stdout goes first
             stream = getattr(sys.stdout, "buffer", None)
@@ -116,7 +125,23 @@ def parse_json(data: bytes | str, name: str):
     except RecursionError:
         raise Unusable(f"{name} is not usable JSON: nested too deeply") from None
     except ValueError as exc:
-        raise Unusable(f"{name} is not JSON: {str(exc)[:120]}") from None
+        hint = " (it looks like a form body: use --form)" if _FORM_LIKE.match(data) else ""
+        raise Unusable(f"{name} is not JSON: {str(exc)[:120]}{hint}") from None
+
+
+# The start of an obvious form body: a plain key, bracketed parts, then "=".
+_FORM_LIKE = re.compile(r"\s*[^\s{}\[\]\"'=&]+(?:\[[^\[\]\s=&]*\])*=")
+
+
+def _is_json(body: bytes) -> bool:
+    """An obvious JSON document (an object or an array): no form body starts with { or [."""
+    if body.lstrip()[:1] not in (b"{", b"["):
+        return False
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _lines(name: str):
@@ -197,11 +222,13 @@ def _validate(args) -> int:
         errors = list(check.iter_errors(params))
         warnings = lint(params)
         effective = fill_defaults(params) if args.defaults and not errors else None
+        # Warnings are advice: they make the verdict invalid only when asked to,
+        # and then every report says so, as the exit code does.
+        valid = not errors and not (args.strict and warnings)
         # A stream's text report shows only what needs attention, then a summary.
         if not (args.jsonl and args.format == "text" and not errors and not warnings and effective is None):
-            say(report(shown, errors, warnings, effective, line=line))
-        # Warnings are advice: they decide the exit code only when asked to.
-        return EXIT_INVALID if errors or (args.strict and warnings) else EXIT_VALID
+            say(report(shown, errors, warnings, effective, line=line, valid=valid))
+        return EXIT_VALID if valid else EXIT_INVALID
 
     def unusable(exc: Unusable, shown: str, line=None) -> int:
         if progress is not None:
@@ -247,12 +274,15 @@ def _validate(args) -> int:
     return status
 
 
-def parse_form(data: bytes, name: str) -> dict:
+def parse_form(data: bytes, name: str, json_hint: str = "validate it without --form") -> dict:
     """A form body as params; line breaks ending the file are not part of it (curl -d @FILE drops them too)."""
     from .form import FormError, decode
 
+    data = data.rstrip(b"\r\n")
+    if _is_json(data):
+        raise Unusable(f"{name} is JSON, not a form body: {json_hint}")
     try:
-        return decode(data.rstrip(b"\r\n"))
+        return decode(data)
     except FormError as exc:
         raise Unusable(f"{name} is not a usable form body: {exc} [{exc.code}]") from None
 
@@ -279,7 +309,7 @@ def _encode(args) -> int:
 def _decode(args) -> int:
     shown = "<stdin>" if args.file == "-" else args.file
     try:
-        params = parse_form(_read(args.file), shown)
+        params = parse_form(_read(args.file), shown, json_hint="it needs no decoding (encode turns JSON into a form body)")
     except Unusable as exc:
         _complain(str(exc))
         return EXIT_UNUSABLE
@@ -320,11 +350,55 @@ def _docs(args) -> int:
     return EXIT_VALID
 
 
+def _drift(args) -> int:
+    from . import drift
+
+    try:
+        sources = [drift.stripe_source()]
+        if args.openapi is not None:
+            shown = "<stdin>" if args.openapi == "-" else args.openapi
+            sources.append(drift.openapi_source(parse_json(_read(args.openapi), shown), shown))
+        results = [drift.report(source) for source in sources]
+    except (drift.CannotRun, Unusable) as exc:
+        _complain(str(exc))
+        return EXIT_UNUSABLE
+    for result in results:
+        for line in drift.render(result, verbose=args.verbose):
+            _out.line(line)
+    return EXIT_INVALID if any(result.drift for result in results) else EXIT_VALID
+
+
+def version_line() -> str:
+    """``customer-session 0.2.0 (Stripe API 2026-10-28.endive)``: reads one schema file, imports nothing heavy."""
+    from . import __version__, loader
+
+    return f"customer-session {__version__} (Stripe API {loader.api_version()})"
+
+
+class _ShowVersion(argparse.Action):
+    """``--version``, worked out only when asked for, so building the parser reads no file."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        try:
+            line = version_line()
+        except (OSError, ValueError, KeyError) as exc:  # a broken installation: no readable schemas
+            _complain(f"cannot read the schemas: {exc}")
+            parser.exit(EXIT_UNUSABLE)
+        _out.line(line)
+        _out.flush()
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-session",
         description="Validate Stripe Create-a-Customer-Session params against JSON Schemas.",
     )
+    parser.add_argument("--version", action=_ShowVersion,
+                        help="print the package version and the Stripe API version the schemas describe")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -343,7 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "a malformed body is unusable input (exit 2)")
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="text: one line per error or warning; json: one JSON object per input "
-                            '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]}')
+                            '{"file", "valid", "errors": [{"param", "code", "message"}], "warnings": [...]} '
+                            '(plus "line" with --jsonl); an input that cannot be checked gives '
+                            '{"file", "valid": false, "unusable": "why", "errors": [], "warnings": []}')
     check.add_argument("--defaults", action="store_true",
                        help="also print the effective configuration of each valid input: the payload with "
                             "every documented default filled in (json format: an \"effective\" key)")
@@ -351,8 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check each input as the Customer Session object the endpoint returns (the "
                             "response schema) instead of the create params; no lint, no --defaults, no --form")
     check.add_argument("--strict", action="store_true",
-                       help="treat lint warnings (legal but pointless or suspicious settings) as failures: "
-                            "exit 1 when any input has a warning")
+                       help="treat lint warnings (legal but pointless or suspicious settings) as failures: an "
+                            "input with a warning is reported invalid (text: 'invalid under --strict'; json: "
+                            '"valid": false) and the exit code is 1')
     check.set_defaults(run=_validate)
 
     bundle = commands.add_parser(
@@ -397,14 +474,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decode.add_argument("file", metavar="FILE", help="a form body file, or - for standard input")
     decode.set_defaults(run=_decode)
+
+    drift = commands.add_parser(
+        "drift", help="compare the schemas with stripe-python's create params (and a Stripe OpenAPI spec3)",
+        description="Compare the schemas with the installed stripe-python's typed create params and, with "
+                    "--openapi, with the form request body of POST /v1/customer_sessions in a Stripe OpenAPI "
+                    "spec3 document: param names and nesting, required or not, JSON types, enum values, limits, "
+                    "documented rules, and the Stripe API version. One line per difference ('only upstream: "
+                    "PARAM', 'only ours: PARAM', 'type differs: ...', 'enum differs: ...', 'required "
+                    "differs: ...', 'limit differs: ...', 'api version differs: ...'), then a summary per source. "
+                    "Deliberate differences, listed with their reasons in validator/drift-expected.json, are "
+                    "counted as expected, not as drift. Exit 0 no drift, 1 drift, 2 cannot run (stripe not "
+                    "installed, a spec3 file that cannot be read or has no such request body).",
+    )
+    drift.add_argument("--openapi", metavar="FILE",
+                       help="also compare with this spec3 document (JSON, as in stripe/openapi's openapi/spec3.json; "
+                            "- for standard input)")
+    drift.add_argument("-v", "--verbose", action="store_true",
+                       help="also print each expected difference with its reason")
+    drift.set_defaults(run=_drift)
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices]
+
+
+def _check_command(parser: argparse.ArgumentParser, argv) -> None:
+    """A mistyped command gets a suggestion (argparse itself only lists the choices); exit 2."""
+    # The top level has no option that takes a value, so the first word not
+    # starting with "-" is the command.
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    commands = _commands(parser)
+    if word is None or word in commands:
+        return
+    close = difflib.get_close_matches(word, commands, n=1)
+    if close:
+        parser.error(f"unknown command {word!r}: did you mean {close[0]}?")
 
 
 def main(argv=None) -> int:
     global _out
     _out = _Output()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        parser = build_parser()
+        _check_command(parser, argv)
+        args = parser.parse_args(argv)
         status = args.run(args)
         _out.flush()
         return status

@@ -320,6 +320,7 @@ def render_markdown() -> str:
     root, rules = entries()
     lines = [f"# {root.node.get('title', 'Parameters')}", ""]
     lines += ["<!-- Generated from schemas/*.json by `customer-session docs`: do not edit by hand. -->", ""]
+    lines += [f"Stripe API version: `{loader.api_version()}` (the version these schemas describe).", ""]
     if root.node.get("description"):
         lines += [root.node["description"], ""]
     for payload in root.node.get("examples", ()):

@@ -136,6 +136,7 @@ def document() -> dict:
         "info": {
             "title": root.get("title", body),
             "version": _version(),
+            "summary": f"Stripe API version {loader.api_version()}",
             "description": root.get("description", ""),
         },
         "servers": [{"url": SERVER}],

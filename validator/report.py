@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 
 
-def text(name: str, errors, warnings=(), effective=None, line=None) -> str:
+def text(name: str, errors, warnings=(), effective=None, line=None, valid=None) -> str:
+    """The text report of one input.  `valid` is the verdict (default: no errors); the
+    CLI passes False for an input whose only faults are warnings under --strict."""
     if line is not None:
         name = f"{name}:{line}"
-    if not errors:
+    if valid is None:
+        valid = not errors
+    if valid:
         lines = [f"{name}: valid"]
+    elif not errors:
+        lines = [f"{name}: invalid under --strict ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"]
     else:
         lines = [f"{name}: invalid ({len(errors)} error{'s' if len(errors) != 1 else ''})"]
         lines += [f"{name}: {error.message} [{error.code}]" for error in errors]
@@ -19,14 +25,14 @@ def text(name: str, errors, warnings=(), effective=None, line=None) -> str:
     return "\n".join(lines)
 
 
-def json_line(name: str, errors, warnings=(), effective=None, line=None) -> str:
+def json_line(name: str, errors, warnings=(), effective=None, line=None, valid=None) -> str:
     """One JSON object per input: {"file", "valid", "errors": [{"param", "code", "message"}],
     "warnings": [{"param", "code", "message"}]}, plus "line" for JSON Lines input and
-    "effective" when it is asked for."""
+    "effective" when it is asked for.  `valid` as for `text`."""
     result = {
         "file": name,
         **({"line": line} if line is not None else {}),
-        "valid": not errors,
+        "valid": not errors if valid is None else valid,
         "errors": [{"param": e.param, "code": e.code, "message": e.message} for e in errors],
         "warnings": [{"param": w.param, "code": w.code, "message": w.message} for w in warnings],
     }
