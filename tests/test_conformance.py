@@ -209,3 +209,15 @@ def test_ajv_strict_warns_about_the_union_the_bundle_splits():
     as_written = {**wrapper(), "$defs": {"bundle": bundle(portable=False)}}
     _, warnings = engines.ajv(as_written, other_corpus()[0][:1])
     assert warnings and all("allowUnionTypes" in warning for warning in warnings)
+
+
+def test_openapi_responses():
+    """The OpenAPI document's ``200`` schema gives validator.response's verdicts; ``default``, the error body's."""
+    from validator.openapi import document
+
+    doc = document()
+    instances, expected = other_corpus()
+    for root, status in ((loader.RESPONSE_FILE, "200"), (loader.ERROR_FILE, "default")):
+        mine = [(instance[root], verdict) for instance, verdict in zip(instances, expected) if root in instance]
+        verdicts = engines.openapi_response(doc, status, [instance for instance, _ in mine])
+        assert [(json.dumps(i)[:300], e, g) for (i, e), g in zip(mine, verdicts, strict=True) if e != g] == []
