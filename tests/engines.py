@@ -102,20 +102,34 @@ def ajv(schema, instances) -> tuple[list[bool], list[str]]:
     return report["verdicts"], report["warnings"]
 
 
-def openapi_body(document, instances) -> list[bool]:
-    """openapi-schema-validator (the engine of openapi-core) on a document's request body schema.
+def _operation(document) -> dict:
+    (operation,) = (op for item in document["paths"].values() for op in item.values())
+    return operation
 
-    ``document`` is an OpenAPI document with one operation; refs resolve
-    inside it, and nowhere else.
+
+def openapi_schema(document, schema, instances) -> list[bool]:
+    """openapi-schema-validator (the engine of openapi-core) on one schema of an OpenAPI document.
+
+    ``schema`` is a Schema Object taken from the document (its refs are
+    ``#/…`` pointers into it); refs resolve inside the document, and nowhere else.
     """
     from openapi_schema_validator import OAS31Validator
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    (operation,) = (op for item in document["paths"].values() for op in item.values())
-    (media,) = operation["requestBody"]["content"].values()
     base = "urn:openapi-document"
     registry = Registry().with_resource(base, Resource(contents=document, specification=DRAFT202012))
-    schema = {"$ref": base + media["schema"]["$ref"]}
-    check = OAS31Validator(schema, registry=registry)
+    check = OAS31Validator({"$ref": base + schema["$ref"]}, registry=registry)
     return [check.is_valid(instance) for instance in instances]
+
+
+def openapi_body(document, instances) -> list[bool]:
+    """The verdicts of a one-operation document's request body schema."""
+    (media,) = _operation(document)["requestBody"]["content"].values()
+    return openapi_schema(document, media["schema"], instances)
+
+
+def openapi_response(document, status: str, instances) -> list[bool]:
+    """The verdicts of the JSON schema of one response (``"200"``, ``"default"``) of a one-operation document."""
+    media = _operation(document)["responses"][status]["content"]["application/json"]
+    return openapi_schema(document, media["schema"], instances)

@@ -2,9 +2,10 @@
 
 Each mutant changes one position in one way the schema node there speaks
 about: a value of a type the node does not allow, an unknown key, a key
-left out, another enum member, a value past a maximum, a flipped
-boolean, an integer written as a float.  Some mutants stay valid (another
-enum member, ``3.0`` for ``3``): the point is to compare verdicts, not to
+left out, another enum member, a value other than a ``const``, a value past
+a maximum, a flipped boolean, an integer written as a float.  Some mutants
+stay valid (another enum member, ``3.0`` for ``3``, an unknown key where
+unknown keys are accepted): the point is to compare verdicts, not to
 predict them.  No param name appears here.
 """
 
@@ -58,7 +59,7 @@ def _replace(payload, path, new):
     return out
 
 
-def _changes(path, node, value):
+def _changes(path, node, value, root):
     """New values for one position."""
     allowed = _allowed(node)
     if allowed is not None:
@@ -76,27 +77,29 @@ def _changes(path, node, value):
         yield from (member for member in node["enum"] if member != value)
         if "mutant" not in node["enum"]:
             yield "mutant"
+    if "const" in node and node["const"] != "mutant":
+        yield "mutant"
     if isinstance(value, dict):
         yield {**value, _UNKNOWN_KEY: True}
         for key in value:
             yield {name: item for name, item in value.items() if name != key}
         for key in node.get("properties", {}):
             if key not in value:
-                for name in sorted(_allowed(loader.at(path + (key,))) or ()):
+                for name in sorted(_allowed(loader.at(path + (key,), root)) or ()):
                     yield {**value, key: _SAMPLES[name]}
                     break
     if isinstance(value, list):
         yield value + value[:1]
-        item_allowed = _allowed(loader.at(path + (0,)) or {}) or set()
+        item_allowed = _allowed(loader.at(path + (0,), root) or {}) or set()
         yield value + [next(sample for name, sample in _SAMPLES.items() if name not in item_allowed)]
 
 
-def mutants(payload) -> list:
-    """Every one-step mutant of `payload` the schemas suggest, in a stable order."""
+def mutants(payload, root: str = loader.ROOT_FILE) -> list:
+    """Every one-step mutant of `payload` the root schema file `root` suggests, in a stable order."""
     out = []
     for path, value in _positions(payload):
-        node = loader.at(path)
+        node = loader.at(path, root)
         if node is None:
             continue
-        out.extend(_replace(payload, path, new) for new in _changes(path, node, value))
+        out.extend(_replace(payload, path, new) for new in _changes(path, node, value, root))
     return out

@@ -1,4 +1,4 @@
-"""The bundle: one self-contained file, our schemas unchanged but for ``x-`` keywords."""
+"""The bundle: one self-contained file, our schemas unchanged but for ``x-`` keywords and type unions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from validator import loader
-from validator.bundle import EXTENSIONS, bundle, strip_extensions
+from validator.bundle import EXTENSIONS, bundle, split_unions, strip_extensions
 
 
 def _subschemas(schema, base=""):
@@ -43,16 +43,56 @@ def test_every_ref_resolves_inside_the_bundle_alone():
 
 
 def test_bundle_embeds_every_resource_whole_without_extensions():
-    document = bundle()
     root_id = loader.root_id()
-    assert document["$id"] == root_id
-    embedded = {uri: schema for uri, schema in document["$defs"].items() if uri != root_id}
-    assert embedded == {uri: strip_extensions(s) for uri, s in loader.contents().items() if uri != root_id}
+    stripped = {uri: strip_extensions(s) for uri, s in loader.contents().items()}
+    for document, expected in ((bundle(portable=False), stripped), (bundle(), split_unions(stripped))):
+        assert document["$id"] == root_id
+        embedded = {uri: schema for uri, schema in document["$defs"].items() if uri != root_id}
+        assert embedded == {uri: schema for uri, schema in expected.items() if uri != root_id}
+        assert {k: v for k, v in document.items() if k != "$defs"} == {
+            k: v for k, v in expected[root_id].items() if k != "$defs"}
+    document = bundle()
     keywords = {key for sub, _ in _subschemas(document) for key in sub}
     assert not [key for key in keywords if key.startswith("x-")]
     # ...while the sources do use them, so stripping is tested, not vacuous.
     used = {key for s in loader.contents().values() for sub, _ in _subschemas(s) for key in sub}
     assert used & set(EXTENSIONS)
+
+
+def _unions(schema):
+    return [sub for sub, _ in _subschemas(schema)
+            if isinstance(sub.get("type"), list) and len(set(sub["type"]) - {"null"}) > 1]
+
+
+def test_type_unions_are_written_as_any_of_in_the_bundle():
+    # The sources have one (an id, an expanded object or null), so the split is exercised.
+    sources = [sub for schema in loader.contents().values() for sub in _unions(schema)]
+    assert sources
+    assert _unions(bundle()) == [] and _unions(bundle(portable=False))
+    for source in sources:
+        split = split_unions({"urn:x": source})["urn:x"]
+        assert "type" not in split
+        assert [branch["type"] for branch in split["anyOf"]] == source["type"]
+        # Keywords about one type go into that type's branch; annotations stay put.
+        for branch in split["anyOf"]:
+            if branch["type"] == "object":
+                assert branch["properties"] == source["properties"]
+                assert branch["required"] == source.get("required", branch.get("required"))
+            else:
+                assert set(branch) == {"type"}
+        assert split["description"] == source["description"]
+
+
+def test_split_keeps_an_existing_any_of_and_refuses_to_move_a_ref_target():
+    split = split_unions({"urn:x": {"type": ["string", "integer"], "maximum": 3, "anyOf": [{"const": "a"}, {"const": 1}]}})
+    assert split["urn:x"] == {"anyOf": [{"const": "a"}, {"const": 1}],
+                              "allOf": [{"anyOf": [{"type": "string"}, {"type": "integer", "maximum": 3}]}]}
+    resources = {"urn:a": {"properties": {"v": {"type": ["string", "object"], "properties": {"w": {}}}}},
+                 "urn:b": {"$ref": "urn:a#/properties/v/properties/w"}}
+    with pytest.raises(ValueError, match="moves"):
+        split_unions(resources)
+    with pytest.raises(ValueError, match="unevaluated"):
+        split_unions({"urn:x": {"type": ["string", "object"], "unevaluatedProperties": False}})
 
 
 def test_bundle_calls_do_not_share_state():

@@ -16,8 +16,10 @@ import pytest
 
 import validator
 from validator import cli, loader
-from validator.docs import brackets, dotted, render_markdown
+from validator.check import Checker
+from validator.docs import REDACTED, SECTIONS, anchor, brackets, dotted, render_markdown
 from validator.docs_html import render_html
+from validator.linting import ID_PREFIX_UNEXPECTED, INTEGER_AS_FLOAT, STRING_EMPTY
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference.md"
@@ -25,14 +27,17 @@ REFRESH = "python -m validator docs > docs/reference.md"
 DATA = Path(__file__).parent / "docs_data"
 
 
-def params():
-    """Every param the schemas describe, as ``(path, node)``: array items are not params."""
-    return [(path, node) for path, node in loader.walk()
+def params(root=loader.ROOT_FILE):
+    """Every param (or field of another root) the schemas describe, as ``(path, node)``: array items are not params."""
+    return [(path, node) for path, node in loader.walk(root)
             if path and not any(isinstance(part, int) for part in path)]
 
 
-def item_of(path):
-    return loader.at(path + (0,)) if loader.at(path).get("type") == "array" else None
+OTHER_ROOTS = [root for root in SECTIONS if root != loader.ROOT_FILE]
+
+
+def item_of(path, root=loader.ROOT_FILE):
+    return loader.at(path + (0,), root) if "array" in loader.types(loader.at(path, root)) else None
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +45,25 @@ def markdown():
     return render_markdown()
 
 
-def section(markdown, path) -> str:
-    """The text of one param's entry, from its heading to the next heading."""
-    anchor = f'<a id="{dotted(path)}"></a>'
+def section(markdown, path, root=loader.ROOT_FILE) -> str:
+    """The text of one param's (or field's) entry, from its heading to the next heading."""
+    target = f'<a id="{anchor(path, root)}"></a>'
     lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("#") and anchor in line)
+    start = next(i for i, line in enumerate(lines) if line.startswith("#") and target in line)
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
     return "\n".join(lines[start:end])
+
+
+def part(markdown, root) -> str:
+    """The section of the reference that documents the root schema file `root`."""
+    start = markdown.index(f'## <a id="{SECTIONS[root]}"></a>')
+    later = [markdown.index(f'## <a id="{SECTIONS[other]}"></a>') for other in SECTIONS
+             if markdown.index(f'## <a id="{SECTIONS[other]}"></a>') > start]
+    return markdown[start:min(later, default=len(markdown))]
+
+
+def line_of(text, label) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"- **{label}:**"))
 
 
 def test_reference_file_is_fresh(markdown):
@@ -65,13 +82,18 @@ def test_schemas_describe_the_reference_params_plus_expand():
     assert len(walked) == 34
 
 
-def test_every_param_has_its_own_entry_in_schema_order(markdown):
-    anchors = re.findall(r'^#+ <a id="([^"]+)"></a>', markdown, flags=re.M)
-    assert anchors == [dotted(path) for path, _ in params()]
-    for path, _ in params():
-        heading = next(line for line in markdown.splitlines() if f'<a id="{dotted(path)}"></a>' in line)
-        # Entries nest like the params: one heading level deeper per level of nesting.
-        assert heading.startswith("#" * min(len(path) + 2, 6) + " ")
+def test_every_param_and_field_has_its_own_entry_in_schema_order(markdown):
+    anchors = re.findall(r'^#+ <a id="([^"]+)"></a>`', markdown, flags=re.M)
+    assert anchors == [anchor(path, root) for root in SECTIONS for path, _ in params(root)]
+    # The params keep their plain dotted anchors; the other roots' do not collide with them.
+    assert anchors[:len(params())] == [dotted(path) for path, _ in params()]
+    assert len(set(anchors)) == len(anchors)
+    for root in SECTIONS:
+        for path, _ in params(root):
+            heading = next(line for line in markdown.splitlines() if f'<a id="{anchor(path, root)}"></a>' in line)
+            # Entries nest like the params: one heading level deeper per level of nesting.
+            assert heading.startswith("#" * min(len(path) + 2, 6) + " ")
+            assert heading.endswith(f"`{dotted(path)}`")
 
 
 def test_every_entry_states_what_the_schema_says(markdown):
@@ -100,6 +122,7 @@ def test_every_entry_states_what_the_schema_says(markdown):
                 assert f"**Limit:** at most `{source['maximum']}`" in text
         if "default" in node:
             assert f"**Default:** `{json.dumps(node['default'])}`" in text
+        assert "**Nullable:**" not in text  # a param is never null: no line saying so on each
         for example in node.get("examples", ()) if kind != "object" else ():
             assert f"Example value: `{json.dumps(example)}`" in text
 
@@ -139,11 +162,69 @@ def test_each_component_has_an_example_payload_that_validates(markdown):
         if len(path) == 2 and path[0] == "components":
             assert node.get("examples"), f"{dotted(path)} has no examples in its schema"
             assert "Example payload:" in section(markdown, path)
-    blocks = re.findall(r"```json\n(.*?)\n```", markdown, flags=re.S)
-    assert len(blocks) >= 7
+    blocks = re.findall(r"```json\n(.*?)\n```", markdown.split(f'## <a id="{SECTIONS[loader.ROOT_FILE]}"></a>')[1]
+                        .split("\n## ")[0], flags=re.S)
+    blocks += re.findall(r"```json\n(.*?)\n```", markdown.split("## Contents")[0], flags=re.S)
+    assert len(blocks) >= 8
     for block in blocks:
         payload = json.loads(block)
         assert validator.is_valid(payload), block
+
+
+def test_the_returns_and_errors_sections_state_every_field(markdown):
+    for root in OTHER_ROOTS:
+        text = part(markdown, root)
+        fields = params(root)
+        assert fields and re.findall(r'^#+ <a id="([^"]+)"></a>`', text, flags=re.M) == [
+            anchor(path, root) for path, _ in fields]
+        top = loader.root(root)
+        assert top["title"] in text and top["description"] in text
+        for path, node in fields:
+            entry = section(markdown, path, root)
+            types = loader.types(node)
+            type_line = line_of(entry, "Type")
+            assert types and all(re.search(rf"\b{kind}\b", type_line) for kind in types), (path, type_line)
+            null = "null" in types and (None in node["enum"] if "enum" in node else True)
+            assert line_of(entry, "Nullable") == f"- **Nullable:** {'yes' if null else 'no'}"
+            parent = loader.at(path[:-1], root)
+            if path[-1] not in parent.get("required", ()):
+                assert line_of(entry, "Required") == "- **Required:** Optional"
+            elif loader.types(parent) == {"object"}:
+                assert line_of(entry, "Required") == "- **Required:** Required"
+            else:  # the expanded object of a field that may also be an id or null
+                assert line_of(entry, "Required") == (
+                    f"- **Required:** Required when [`{dotted(path[:-1])}`](#{anchor(path[:-1], root)}) is an object")
+            assert node["description"] in entry
+            if "const" in node:
+                assert line_of(entry, "Value") == f"- **Value:** always `{node['const']}`"
+            for source in (node, item_of(path, root) or {}):
+                for value in source.get("enum", ()):
+                    shown = "null" if value is None else value
+                    assert f"`{shown}`" in entry, (path, value)
+            assert "**Default:**" not in entry and "**Lint" not in entry  # both are about params only
+
+
+def test_the_expanded_customer_shape_is_documented(markdown):
+    """A field that is an id, null or an expanded object lists the object's fields beneath it."""
+    unions = [(root, path) for root in OTHER_ROOTS for path, node in params(root)
+              if {"string", "object"} <= loader.types(node)]
+    assert unions
+    for root, path in unions:
+        entry = section(markdown, path, root)
+        assert "string or object" in line_of(entry, "Type")
+        children = [p for p, _ in params(root) if p[:-1] == path]
+        assert children
+        for child in children:
+            assert section(markdown, child, root).count(f"(#{anchor(path, root)}) is an object") == (
+                child[-1] in loader.at(path, root)["required"])
+
+
+def test_the_returns_and_errors_examples_are_valid_objects(markdown):
+    for root, check in ((loader.RESPONSE_FILE, validator.response.is_valid), (loader.ERROR_FILE, Checker(loader.ERROR_FILE).is_valid)):
+        blocks = re.findall(r"```json\n(.*?)\n```", part(markdown, root), flags=re.S)
+        assert len(blocks) == len(loader.root(root)["examples"]) >= 1
+        for block in blocks:
+            assert check(json.loads(block)), block
 
 
 def test_every_internal_link_has_a_target(markdown):
@@ -202,10 +283,14 @@ def test_cli_docs_unwritable_output_is_a_clear_error(tmp_path, capsys):
 # --- The generator is generic: no param name in code, new params appear from the schemas alone.
 
 
+# Python 3.12 splits an f-string into parts; its text parts are FSTRING_MIDDLE tokens.
+_TEXT_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+
+
 def _literals(path: Path):
     with path.open("rb") as handle:
         for token in tokenize.tokenize(handle.readline):
-            if token.type == tokenize.STRING:
+            if token.type in _TEXT_TOKENS:
                 yield token.string
 
 
@@ -214,18 +299,63 @@ def _literals(path: Path):
 NOT_A_PARAM = {("openapi.py", '"components"')}
 
 
-def test_no_param_name_in_validator_or_tools():
-    names = {path[-1] for path, _ in params()}
+def _ordinary_words() -> set:
+    """Words code uses on its own account, whatever the schemas call their fields.
+
+    A field named like one of them proves nothing when it appears as a
+    literal: JSON Schema's own keywords and type names (``"type"``,
+    ``"object"``), the fields of our errors, warnings and reports, which are
+    also the keys of an ``x-lint`` entry (``"param"``, ``"code"``,
+    ``"message"``), and two words of any JSON API: ``"error"``, the key of an
+    error body, and ``"id"``.  Field names with an ``_`` are never exempt.
+    """
+    from dataclasses import fields
+
+    from jsonschema_specifications import REGISTRY
+
+    dialect = "https://json-schema.org/draft/2020-12/schema"
+    resolver = REGISTRY.resolver(dialect)
+    words = {"error", "id"} | {item.name for item in fields(validator.ParamError)}
+    for entry in resolver.lookup(dialect).contents["allOf"]:
+        vocabulary = resolver.lookup(entry["$ref"]).contents
+        words |= set(vocabulary.get("properties", {}))
+        words |= set(vocabulary.get("$defs", {}).get("simpleTypes", {}).get("enum", ()))
+    return words
+
+
+def test_no_param_or_field_name_in_validator_or_tools():
+    """No param, and no field of the returned object or the error body, is named in code.
+
+    Names with an ``_`` are distinctive: no literal may contain one as a
+    word.  Any other name may not be a whole literal, except where it is
+    also an ordinary word of code (see `_ordinary_words`).
+    """
+    names = {path[-1] for root in SECTIONS for path, _ in params(root)}
     distinctive = {name for name in names if "_" in name}
+    exempt = {name for name in names - distinctive if name in _ordinary_words()}
+    # The allow-list stays small and visible: a new field that happens to be an ordinary word shows up here.
+    assert exempt == {"code", "error", "id", "message", "object", "param", "type"}
+    assert {path[-1] for path, _ in params()} & exempt == set()  # no param is exempt
     sources = sorted((ROOT / "validator").rglob("*.py")) + sorted((ROOT / "tools").rglob("*.py"))
     for source in sources:
         for literal in _literals(source):
             words = set(re.findall(r"\w+", literal))
-            assert not words & distinctive, f"{source.name} names a param in {literal[:60]}"
+            assert not words & distinctive, f"{source.name} names a param or field in {literal[:60]}"
             if (source.name, literal) not in NOT_A_PARAM:
-                assert literal.strip("'\"") not in names, f"{source.name} names a param: {literal}"
+                bare = literal.strip("'\"")
+                assert bare not in names - exempt, f"{source.name} names a param or field: {literal}"
     for page in (ROOT / "validator").rglob("*.html"):
         assert not set(re.findall(r"\w+", page.read_text())) & distinctive, page.name
+
+
+def test_the_name_check_is_not_vacuous(tmp_path):
+    """What the check above reads does catch a field name: the tokenizer sees every kind of literal."""
+    sample = tmp_path / "sample.py"
+    field = next(name for root in OTHER_ROOTS for path, _ in params(root) for name in [path[-1]]
+                 if "_" in name and name not in {p[-1] for p, _ in params()})
+    sample.write_text(f"a = f'{{x}} {field}'\nb = \"\"\"\n{field}\n\"\"\"\n")
+    found = [set(re.findall(r"\w+", literal)) for literal in _literals(sample)]
+    assert len(found) == 2 and all(field in words for words in found)
 
 
 def test_a_param_added_to_one_schema_file_appears_in_the_docs(schema_copy):
@@ -270,3 +400,136 @@ def test_a_rule_of_another_shape_is_documented_by_its_message(schema_copy):
     assert "- **Rule `zz_some_rule`**: A rule that only this test knows." in text
     assert "**Rule `zz_some_rule`** (on [`components.pricing_table`](#components.pricing_table))" in markdown
     assert "zz_some_rule" in render_html()
+
+
+# --- Secrets: a value at a position marked x-secret is never shown, whatever the field.
+
+
+def _positions(value, path=()):
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _positions(item, path + (key,))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _positions(item, path + (0,))
+
+
+def secret_values() -> list:
+    """Every value the schemas hold at a position marked ``x-secret``: in examples, defaults, enums, consts."""
+    found = []
+    for root in SECTIONS:
+        secrets = loader.secrets(root)
+        for path, node in loader.walk(root):
+            for example in node.get("examples", ()):
+                found += [value for where, value in _positions(example, path) if where in secrets]
+            if path in secrets:
+                found += [node[k] for k in ("default", "const") if k in node] + list(node.get("enum", ()))
+    return found
+
+
+def _shown(value) -> list[str]:
+    """How a value could appear in the docs."""
+    return [value, json.dumps(value)] if isinstance(value, str) else [json.dumps(value)]
+
+
+def test_no_secret_value_is_shown(markdown):
+    secrets = secret_values()
+    assert secrets, "the schemas mark a secret and hold an example of it: the test is not vacuous"
+    page = render_html()
+    for value in secrets:
+        for text in _shown(value):
+            assert text not in markdown and text not in page
+    assert f'"{REDACTED}"' in part(markdown, loader.RESPONSE_FILE)
+    assert f"examples read `{REDACTED}`" in part(markdown, loader.RESPONSE_FILE)
+
+
+def test_secrets_are_redacted_wherever_the_annotation_is(schema_copy):
+    """Generic: mark other fields secret (an integer of the response, a param with an enum, a default
+    and examples) and none of their values appear; the docs read REDACTED where they stood."""
+    response = json.loads((schema_copy / loader.RESPONSE_FILE).read_text())
+    integer = next(name for name, sub in response["properties"].items()
+                   if sub.get("type") == "integer" and name in response["examples"][0])
+    shown_integer = response["examples"][0][integer]
+    response["properties"][integer].update({"x-secret": True, "examples": [4102444800]})
+    (schema_copy / loader.RESPONSE_FILE).write_text(json.dumps(response))
+
+    component = json.loads((schema_copy / "pricing-table.json").read_text())
+    component["properties"]["zz_token"] = {
+        "type": "string", "enum": ["zz_tok_alpha", "zz_tok_beta"], "default": "zz_tok_alpha",
+        "examples": ["zz_tok_beta"], "x-secret": True, "description": "A secret that only this test knows.",
+        "x-enumDescriptions": {"zz_tok_alpha": "One.", "zz_tok_beta": "Two."}}
+    component["examples"] = [{**component["examples"][0], "zz_token": "zz_tok_gamma"}]
+    (schema_copy / "pricing-table.json").write_text(json.dumps(component))
+
+    markdown, page = render_markdown(), render_html()
+    for text in (str(shown_integer), "4102444800", "zz_tok_alpha", "zz_tok_beta", "zz_tok_gamma"):
+        assert text not in markdown and text not in page, text
+    returned = section(markdown, (integer,), loader.RESPONSE_FILE)
+    assert f'Example value: `"{REDACTED}"`' in returned
+    assert f'"{integer}": "{REDACTED}"' in part(markdown, loader.RESPONSE_FILE)
+    token = section(markdown, ("components", "pricing_table", "zz_token"))
+    assert f'- **Default:** `"{REDACTED}"`' in token and f"Values: `{REDACTED}`\n" in token
+    assert f'"zz_token": "{REDACTED}"' in section(markdown, ("components", "pricing_table"))
+
+
+# --- Lint notes and defaults: what the reference cannot say, the schemas' lint knowledge does.
+
+
+def _lint_codes(markdown, path) -> list[str]:
+    return re.findall(r"^- \*\*Lint `(\w+)`:\*\* ", section(markdown, path), flags=re.M)
+
+
+def test_each_param_has_a_lint_note_for_each_check_that_can_warn_about_it(markdown):
+    """The x-lint entries that name a param, and the checks that need no annotation, by what lint does."""
+    from validator.docs import nest
+
+    probes = {INTEGER_AS_FLOAT: 3.0, STRING_EMPTY: "", ID_PREFIX_UNEXPECTED: "zz"}
+    noted = 0
+    for path, node in params():
+        expected = [rule["code"] for rule in loader.at(path[:-1]).get("x-lint", ()) if rule.get("param") == path[-1]]
+        expected += [rule["code"] for rule in node.get("x-lint", ()) if "param" not in rule]
+        for where, wrap in ((path, lambda value: value), (path + (0,), lambda value: [value])):
+            if where[-1] == 0 and item_of(path) is None:
+                continue
+            for code, probe in probes.items():
+                warnings = validator.lint(nest(path, wrap(probe)))
+                expected += [code for warning in warnings if warning.code == code and warning.path == where]
+        assert sorted(_lint_codes(markdown, path)) == sorted(expected), dotted(path)
+        noted += bool(expected)
+    # Every x-lint entry of the schemas, and each check needing no annotation, is somewhere.
+    everywhere = {code for path, _ in params() for code in _lint_codes(markdown, path)}
+    declared = {rule["code"] for _, node in loader.walk() for rule in node.get("x-lint", ())}
+    assert everywhere == declared | set(probes) and noted >= 8
+
+
+def test_lint_notes_link_the_params_they_name(markdown):
+    """An x-lint message's {param} and {object}[key] become links to those params' entries."""
+    for path, node in params():
+        for rule in loader.at(path[:-1]).get("x-lint", ()):
+            if rule.get("param") != path[-1]:
+                continue
+            line = next(line for line in section(markdown, path).splitlines()
+                        if line.startswith(f"- **Lint `{rule['code']}`:**"))
+            assert f"[`{dotted(path)}`](#{dotted(path)})" in line or "{param}" not in rule["message"]
+            for key in re.findall(r"\{object\}\[(\w+)\]", rule["message"]):
+                assert f"(#{dotted(path[:-1] + (key,))})" in line
+
+
+def test_an_object_param_left_out_shows_what_fill_defaults_puts_there(markdown):
+    from validator.docs import nest
+
+    created = 0
+    for path, node in params():
+        if node.get("type") != "object":
+            continue
+        filled = validator.fill_defaults(nest(path[:-1], {}))
+        for key in path:
+            filled = filled.get(key) if isinstance(filled, dict) else None
+        text = section(markdown, path)
+        if filled is None:
+            assert "**Default:**" not in text, dotted(path)
+        else:
+            created += 1
+            assert f"- **Default:** `{json.dumps(filled)}` (its params' defaults" in text
+    assert created >= 3

@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document: valid per openapi-spec-validator, offline, and its body schema is ours."""
+"""The OpenAPI 3.1 document: valid per openapi-spec-validator, offline, and its schemas are ours.
+
+That its request body and response schemas give our verdicts is checked in
+tests/test_conformance.py, on the conformance corpus.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from offline import no_network  # noqa: F401  (a fixture)
 from validator import loader
-from validator.openapi import MEDIA_TYPE, METHOD, PATH, components, document
+from validator.openapi import MEDIA_TYPE, METHOD, PATH, RESPONSE_MEDIA_TYPE, components, document
 
 
 def _body(doc):
@@ -39,6 +43,21 @@ def test_form_body_refers_to_the_root_component():
     body = _body(doc)
     name = body["schema"]["$ref"].removeprefix("#/components/schemas/")
     assert doc["components"]["schemas"][name]["properties"].keys() == loader.root()["properties"].keys()
+
+
+def test_responses_refer_to_the_object_and_the_error_components():
+    doc = document()
+    responses = doc["paths"][PATH][METHOD]["responses"]
+    assert set(responses) == {"200", "default"}
+    for status, root in (("200", loader.RESPONSE_FILE), ("default", loader.ERROR_FILE)):
+        assert list(responses[status]["content"]) == [RESPONSE_MEDIA_TYPE] == ["application/json"]
+        name = responses[status]["content"][RESPONSE_MEDIA_TYPE]["schema"]["$ref"].removeprefix("#/components/schemas/")
+        component = doc["components"]["schemas"][name]
+        assert component["properties"].keys() == loader.root(root)["properties"].keys()
+        assert component["required"] == loader.root(root)["required"]
+        assert name.startswith("CustomerSession") and "CustomerSessionCustomerSession" not in name
+    # The request body's component comes first, as before the responses were added.
+    assert next(iter(doc["components"]["schemas"])) == _body(doc)["schema"]["$ref"].rsplit("/", 1)[1]
 
 
 def test_nested_params_are_deep_objects():

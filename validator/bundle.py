@@ -15,12 +15,19 @@ compile.  Our schemas ref ``definitions.json#/$defs/…`` throughout.
 tests/test_bundle.py demonstrates it.
 
 Keywords of our own (``x-…``, listed in EXTENSIONS) are dropped: strict
-engines such as ajv reject unknown keywords.
+engines such as ajv reject unknown keywords.  For the same engines a ``type``
+list naming more than one type besides ``null`` (the response's ``customer``:
+an id, an expanded object or null) is written as an ``anyOf`` with one
+branch per type, each holding the keywords that apply to its type: ajv's
+default ``strictTypes`` logs a warning for such a union, and the ``anyOf``
+means the same thing.  The engine compiles the schemas as written
+(``portable=False``), so its errors point where the source files do.
 """
 
 from __future__ import annotations
 
 import copy
+from urllib.parse import unquote, urldefrag, urljoin
 
 from . import loader
 
@@ -58,15 +65,100 @@ def strip_extensions(schema):
     return out
 
 
-def bundle(name: str = loader.ROOT_FILE) -> dict:
+# The keywords that look only at values of one type; the rest apply to every value.
+_TYPE_KEYWORDS = {
+    "object": {"properties", "patternProperties", "additionalProperties", "required", "dependentRequired",
+               "dependentSchemas", "propertyNames", "minProperties", "maxProperties"},
+    "array": {"items", "prefixItems", "contains", "minContains", "maxContains", "minItems", "maxItems",
+              "uniqueItems"},
+    "string": {"minLength", "maxLength", "pattern", "format", "contentEncoding", "contentMediaType",
+               "contentSchema"},
+    "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"},
+}
+_TYPE_KEYWORDS["integer"] = _TYPE_KEYWORDS["number"]
+# Keywords holding one subschema, a list of them, or a map of names to them.
+_ONE = {"additionalProperties", "items", "contains", "propertyNames", "not", "if", "then", "else",
+        "unevaluatedItems", "unevaluatedProperties", "contentSchema"}
+_MANY = {"allOf", "anyOf", "oneOf", "prefixItems"}
+
+
+def _split_unions(schema, pointer: str, moved: list):
+    """`schema` with each type union beyond "X or null" written as an anyOf; `moved` collects
+    the JSON pointers of keywords that no longer sit where the source file has them."""
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        where = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _split_unions(sub, f"{where}/{name.replace('~', '~0').replace('/', '~1')}", moved)
+                        for name, sub in value.items()}
+        elif key in _ONE:
+            out[key] = _split_unions(value, where, moved)
+        elif key in _MANY and isinstance(value, list):
+            out[key] = [_split_unions(sub, f"{where}/{index}", moved) for index, sub in enumerate(value)]
+        else:
+            out[key] = value
+    types = out.get("type")
+    if not isinstance(types, list) or len(set(types) - {"null"}) < 2:
+        return out
+    if {"unevaluatedProperties", "unevaluatedItems"} & set(out):
+        # They see the annotations of their siblings: moved into a branch they would mean something else.
+        raise ValueError(f"{pointer or '/'}: a type union beside unevaluated* cannot be split")
+    specific = set().union(*(_TYPE_KEYWORDS.get(kind, ()) for kind in types))
+    branches = [{"type": kind, **{k: v for k, v in out.items() if k in _TYPE_KEYWORDS.get(kind, ())}}
+                for kind in types]
+    moved += [f"{pointer}/{key}" for key in out if key in specific]
+    rest = {k: v for k, v in out.items() if k != "type" and k not in specific}
+    if "anyOf" in rest:
+        rest["allOf"] = [*rest.get("allOf", []), {"anyOf": branches}]
+    else:
+        rest["anyOf"] = branches
+    return rest
+
+
+def _refs(schema, base: str):
+    """(resource uri, JSON pointer) of every ``$ref`` in one resource."""
+    stack = [schema]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("$ref"), str):
+                uri, fragment = urldefrag(urljoin(base, item["$ref"]))
+                yield uri, unquote(fragment)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def split_unions(resources: dict) -> dict:
+    """`resources` (``{$id: schema}``) with type unions split for strict engines, refs checked to still land."""
+    moved, out = {}, {}
+    for uri, schema in resources.items():
+        found: list = []
+        out[uri] = _split_unions(schema, "", found)
+        moved[uri] = found
+    for uri, schema in resources.items():
+        for target, pointer in _refs(schema, uri):
+            for place in moved.get(target, ()):
+                if pointer == place or pointer.startswith(place + "/"):
+                    raise ValueError(f"a $ref in {uri} points into {target}#{place}, which the bundle moves")
+    return out
+
+
+def bundle(name: str = loader.ROOT_FILE, *, portable: bool = True) -> dict:
     """The root schema `name` with every other resource embedded: resolves with no registry at all.
 
     By default the create params are the root; every other file (the
     response and error objects too) is embedded, so one file carries them
-    all.  A new dict on every call; ``customer-session bundle`` prints it.
+    all.  `portable` writes type unions as ``anyOf`` for strict engines (see
+    the module's docstring); the meaning is the same either way.  A new dict
+    on every call; ``customer-session bundle`` prints it.
     """
     root_id = loader.root_id(name)
-    document = strip_extensions(loader.root(name))
-    embedded = {uri: strip_extensions(schema) for uri, schema in loader.contents().items() if uri != root_id}
-    document["$defs"] = {**document.get("$defs", {}), **embedded}
+    resources = {uri: strip_extensions(schema) for uri, schema in loader.contents().items()}
+    if portable:
+        resources = split_unions(resources)
+    document = resources.pop(root_id)
+    document["$defs"] = {**document.get("$defs", {}), **resources}
     return document

@@ -1,24 +1,38 @@
-"""The parameter reference, generated from the schemas alone.
+"""The reference, generated from the schemas alone: the params, what the endpoint returns, its errors.
 
-Nothing here knows a param: every entry, rule and example is read through
-the loader, so the reference cannot drift from what the checker enforces.
-`entries()` builds a small model that both renderers share; this module
-renders it as Markdown, `validator.docs_html` as one HTML page.
+Nothing here knows a param or a field: every entry, rule and example is
+read through the loader, so the reference cannot drift from what the
+checker enforces.  `entries()` builds a small model of one root schema (the
+create params, the returned object, the error body) that both renderers
+share; this module renders it as Markdown, `validator.docs_html` as one
+HTML page.
+
+A value at a position marked ``x-secret`` is never shown: examples,
+defaults and allowed values there read `REDACTED`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import loader
+from .linting import ID_PREFIX_UNEXPECTED, INTEGER_AS_FLOAT, STRING_EMPTY
+
+#: What the docs show in place of a secret value.
+REDACTED = "(redacted)"
+#: The root schema files the reference documents, in its order, with the
+#: anchor of each one's section.
+SECTIONS = {loader.ROOT_FILE: "parameters", loader.RESPONSE_FILE: "returns", loader.ERROR_FILE: "errors"}
 
 
 class Param(NamedTuple):
-    """A param named inside a sentence: renderers turn it into a link."""
+    """A param (or field) named inside a sentence: renderers turn it into a link."""
 
     path: tuple
+    root: str = loader.ROOT_FILE
 
 
 class Value(NamedTuple):
@@ -42,7 +56,7 @@ class Rule:
 
 @dataclass
 class Entry:
-    """One param: its merged schema node and what the docs say about it."""
+    """One param (or field): its merged schema node and what the docs say about it."""
 
     path: tuple
     node: dict
@@ -50,6 +64,11 @@ class Entry:
     item: dict | None = None
     rules: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    root: str = loader.ROOT_FILE  # the schema file it belongs to
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.path, self.root)
 
 
 # Limits in words; only keywords a schema actually carries are shown.
@@ -69,6 +88,13 @@ _CONDITION_KEYWORDS = {"properties", "required", "const", "enum", "anyOf", "type
 
 def dotted(path) -> str:
     return ".".join(str(part) for part in path)
+
+
+def anchor(path, root: str = loader.ROOT_FILE) -> str:
+    """The id of an entry: the params' dotted name; another root's, after its file's stem and a slash."""
+    if root == loader.ROOT_FILE:
+        return dotted(path)
+    return root.removesuffix(".json") + "/" + dotted(path)
 
 
 def brackets(path) -> str:
@@ -95,7 +121,7 @@ def _join(phrases, word):
     return out
 
 
-def _facts(schema, base):
+def _facts(schema, base, root=loader.ROOT_FILE):
     """What `schema` demands of the object at `base`, as phrases; None if it cannot be put in words."""
     if not isinstance(schema, dict) or set(schema) - _CONDITION_KEYWORDS:
         return None
@@ -106,58 +132,58 @@ def _facts(schema, base):
             return None
         about = []
         if "const" in sub:
-            about.append([Param(where), " is ", Value(sub["const"])])
+            about.append([Param(where, root), " is ", Value(sub["const"])])
         elif "enum" in sub:
-            about.append([Param(where), " is one of "] + _join([[Value(v)] for v in sub["enum"]], ", "))
-        nested = _facts({k: v for k, v in sub.items() if k not in ("const", "enum")}, where)
+            about.append([Param(where, root), " is one of "] + _join([[Value(v)] for v in sub["enum"]], ", "))
+        nested = _facts({k: v for k, v in sub.items() if k not in ("const", "enum")}, where, root)
         if nested is None:
             return None
         about += nested
         facts += [fact if name in required else fact + [" (when given)"] for fact in about]
     mentioned = {part.path[: len(base) + 1] for fact in facts for part in fact if isinstance(part, Param)}
-    facts += [[Param(base + (name,)), " is given"] for name in required if base + (name,) not in mentioned]
+    facts += [[Param(base + (name,), root), " is given"] for name in required if base + (name,) not in mentioned]
     if "anyOf" in schema:
-        branches = [_facts(branch, base) for branch in schema["anyOf"]]
+        branches = [_facts(branch, base, root) for branch in schema["anyOf"]]
         if any(branch is None or not branch for branch in branches):
             return None
         facts.append(["at least one of these holds: "] + _join([_join(b, " and ") for b in branches], "; or "))
     return facts
 
 
-def _rule(rule, base, conditional):
+def _rule(rule, base, conditional, root):
     """Put one rule in words, from its structure; record params it makes conditionally required."""
     code, message = rule.get("title", ""), rule.get("description", "")
     shape = {k for k in rule if k not in ("title", "description")}
     if shape == {"if", "then"} and set(rule["then"]) == {"required"}:
-        condition = _facts(rule["if"], base)
+        condition = _facts(rule["if"], base, root)
         if condition:
             when = _join(condition, " and ")
             names = [base + (name,) for name in rule["then"]["required"]]
             for path in names:
                 conditional.setdefault(path, []).append(when)
-            subject = _join([[Param(path)] for path in names], " and ")
+            subject = _join([[Param(path, root)] for path in names], " and ")
             verb = " is required when " if len(names) == 1 else " are required when "
             return Rule(code, message, subject + [verb] + when)
     if shape == {"anyOf"}:
-        branches = [_facts(branch, base) for branch in rule["anyOf"]]
+        branches = [_facts(branch, base, root) for branch in rule["anyOf"]]
         if all(branches):
             return Rule(code, message, ["At least one of these must hold:"], [_join(b, " and ") for b in branches])
     # A shape not put into words here: its message alone says it.
     return Rule(code, message, [])
 
 
-def _rules_of(node, base, conditional):
+def _rules_of(node, base, conditional, root):
     known = loader.rules()
-    return [_rule(entry, base, conditional) for entry in node.get("allOf", ())
+    return [_rule(entry, base, conditional, root) for entry in node.get("allOf", ())
             if isinstance(entry, dict) and known.get(id(entry)) is entry]
 
 
-def entries() -> tuple[Entry, list[Rule]]:
-    """The root entry (its children nest like the params) and every rule, in schema order."""
-    nodes = loader.nodes()
+def entries(root: str = loader.ROOT_FILE) -> tuple[Entry, list[Rule]]:
+    """The entry of the root schema file `root` (its children nest like the params) and every rule, in schema order."""
+    nodes = loader.nodes(root)
     walked = list(nodes.items())
     conditional: dict[tuple, list] = {}
-    rules_at = {path: _rules_of(node, path, conditional) for path, node in walked}
+    rules_at = {path: _rules_of(node, path, conditional, root) for path, node in walked}
 
     made: dict[tuple, Entry] = {}
     for path, node in walked:
@@ -167,15 +193,19 @@ def entries() -> tuple[Entry, list[Rule]]:
             made[path[:-1]].rules += rules_at[path]
             made[path] = made[path[:-1]]
             continue
+        parent = nodes.get(path[:-1], {})
         if not path:
             required = []
-        elif path[-1] in nodes[path[:-1]].get("required", ()):
+        elif path[-1] in parent.get("required", ()) and loader.types(parent) - {"object"}:
+            # The parent may be something else than an object (an id, null): required only in the object.
+            required = ["Required when ", Param(path[:-1], root), " is an object"]
+        elif path[-1] in parent.get("required", ()):
             required = ["Required"]
         elif path in conditional:
             required = ["Required when "] + _join(conditional[path], "; or when ")
         else:
             required = ["Optional"]
-        entry = made[path] = Entry(path, node, required, rules=rules_at[path])
+        entry = made[path] = Entry(path, node, required, rules=rules_at[path], root=root)
         if path:
             made[path[:-1]].children.append(entry)
     root = made[()]
@@ -184,21 +214,59 @@ def entries() -> tuple[Entry, list[Rule]]:
 
 
 def type_text(node, item=None) -> str:
-    kind = node.get("type", "any")
-    if isinstance(kind, list):
-        kind = " or ".join(kind)
-    if kind == "array":
-        return "array of " + (type_text(item) if item else "any")
-    if "enum" in node:
-        return f"{kind} (enum)"
-    return kind
+    kinds = node.get("type", "any")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    text = " or ".join("array of " + (type_text(item) if item else "any") if kind == "array" else kind
+                       for kind in kinds)
+    if "enum" in node and "array" not in kinds:
+        return f"{text} (enum)"
+    return text
+
+
+def nullable(entry: Entry) -> bool:
+    """Whether the value may be null."""
+    node = entry.node
+    allowed = "null" in loader.types(node) or not loader.types(node)
+    return allowed and (None in node["enum"] if "enum" in node else node.get("const", None) is None)
+
+
+def is_secret(entry: Entry, below=()) -> bool:
+    """Whether the value at `entry` (or at `below` inside it) is marked ``x-secret``."""
+    path = tuple(0 if isinstance(part, int) else part for part in entry.path + tuple(below))
+    return path in loader.secrets(entry.root)
+
+
+def redact(value, path=(), root: str = loader.ROOT_FILE):
+    """`value`, found at `path`, with `REDACTED` at every position marked ``x-secret`` (a copy where
+    the root has secrets; `value` itself where it has none).  Generic: the mark decides, not a name."""
+    secrets = loader.secrets(root)
+    if not secrets:
+        return value
+    where = tuple(0 if isinstance(part, int) else part for part in path)
+    if where in secrets:
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: redact(item, path + (key,), root) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, path + (0,), root) for item in value]
+    return value
 
 
 def values(entry: Entry) -> list[tuple[object, str]]:
     """Every allowed value with its meaning (the ``x-enumDescriptions`` annotation)."""
     source = entry.node if "enum" in entry.node else (entry.item or {})
     meanings = source.get("x-enumDescriptions", {})
-    return [(value, meanings.get(str(value), "")) for value in source.get("enum", ())]
+    found = [(value, meanings.get(str(value), "")) for value in source.get("enum", ())]
+    if is_secret(entry, () if source is entry.node else (0,)):
+        return [(REDACTED, "")] if found else []
+    return found
+
+
+def constant(entry: Entry):
+    """``(True, value)`` when the param can hold one value only (``const``), else ``(False, None)``."""
+    if "const" not in entry.node:
+        return False, None
+    return True, REDACTED if is_secret(entry) else entry.node["const"]
 
 
 def _md_code(value) -> str:
@@ -213,11 +281,37 @@ def limits(entry: Entry, code=_md_code) -> list[str]:
     return found
 
 
-def default_text(entry: Entry, code=_md_code) -> str | None:
-    """The documented default; None where a default means nothing (objects, required params)."""
-    if entry.node.get("type") == "object" or entry.required == ["Required"]:
+def _filled_object(entry: Entry):
+    """What `fill_defaults` puts at an object param left out: None when it creates nothing there."""
+    from .defaults import fill_defaults
+
+    if any(isinstance(part, int) for part in entry.path):
         return None
-    return code(entry.node["default"]) if "default" in entry.node else "none"
+    filled = fill_defaults(nest(entry.path[:-1], {}))
+    for part in entry.path:
+        if not isinstance(filled, dict) or part not in filled:
+            return None
+        filled = filled[part]
+    return filled
+
+
+def default_text(entry: Entry, code=_md_code) -> str | None:
+    """The documented default; None where a default means nothing (required params, objects that get none).
+
+    Only the params have defaults: None for every field of another root.
+    An object param that `fill_defaults` creates when it is left out shows
+    what it is filled with.
+    """
+    if entry.root != loader.ROOT_FILE or entry.required == ["Required"]:
+        return None
+    if entry.node.get("type") == "object":
+        filled = _filled_object(entry)
+        if filled is None:
+            return None
+        return f"{code(redact(filled, entry.path, entry.root))} (its params' defaults, filled in when it is left out)"
+    if "default" not in entry.node:
+        return "none"
+    return code(REDACTED if is_secret(entry) else redact(entry.node["default"], entry.path, entry.root))
 
 
 def nest(path, value):
@@ -228,15 +322,78 @@ def nest(path, value):
 
 
 def example_payloads(entry: Entry) -> list:
-    """Whole payloads built from an object param's ``examples``."""
+    """Whole payloads built from an object param's ``examples`` (secrets redacted)."""
     if entry.node.get("type") != "object":
         return []
-    return [nest(entry.path, example) for example in entry.node.get("examples", ())]
+    return [redact(nest(entry.path, example), (), entry.root) for example in entry.node.get("examples", ())]
 
 
 def example_values(entry: Entry) -> list:
-    """A scalar or array param's ``examples``, shown as values."""
-    return [] if entry.node.get("type") == "object" else list(entry.node.get("examples", ()))
+    """A scalar or array param's ``examples``, shown as values (secrets redacted)."""
+    if entry.node.get("type") == "object":
+        return []
+    return [redact(example, entry.path, entry.root) for example in entry.node.get("examples", ())]
+
+
+def root_examples(root: str = loader.ROOT_FILE) -> list:
+    """The root schema's own ``examples``: whole payloads or objects (secrets redacted)."""
+    return [redact(example, (), root) for example in loader.root(root).get("examples", ())]
+
+
+# A placeholder of an x-lint message, with the keys a message may append in bracket form.
+_PLACEHOLDER = re.compile(r"\{(param|object)\}((?:\[[^\[\]\s]+\])*)")
+
+
+def _lint_phrase(template: str, path, where) -> list:
+    """An x-lint message as a phrase: ``{param}`` (`where`) and ``{object}`` (`path`), with any
+    ``[key]`` after them, become links to the params they name, as linting puts them in bracket form."""
+    phrase, last = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        phrase.append(template[last:match.start()])
+        base = tuple(where if match.group(1) == "param" else path)
+        target = base + tuple(re.findall(r"\[([^\[\]]+)\]", match.group(2)))
+        if target in loader.nodes():
+            phrase.append(Param(target))
+        else:  # not a param the schemas describe: written as lint writes it
+            phrase.append((brackets(base) if base else "") + match.group(2))
+        last = match.end()
+    phrase.append(template[last:])
+    return [part for part in phrase if part != ""]
+
+
+def lint_notes(entry: Entry) -> list[tuple[str, list]]:
+    """``(code, phrase)`` for each lint check that can warn about this param (see validator.linting).
+
+    The ``x-lint`` entries that name it (on its object, or on itself when it
+    is an object and the entry names no param), its ``x-idPrefix``, and the
+    checks that need no annotation: an integer given as a float with no
+    fraction, a free-text string (no ``enum``) given as ``""``.  Lint reads
+    the params only: nothing for another root.
+    """
+    if entry.root != loader.ROOT_FILE or not entry.path:
+        return []
+    nodes = loader.nodes(entry.root)
+    parent, key = entry.path[:-1], entry.path[-1]
+    notes = [(rule["code"], _lint_phrase(rule["message"], parent, entry.path))
+             for rule in nodes.get(parent, {}).get("x-lint") or () if rule.get("param") == key]
+    notes += [(rule["code"], _lint_phrase(rule["message"], entry.path, entry.path))
+              for rule in entry.node.get("x-lint") or () if rule.get("param") is None]
+    for node, value in ((entry.node, "A value"), (entry.item, "An item")):
+        if node is None:
+            continue
+        types = loader.types(node)
+        if "integer" in types:
+            notes.append((INTEGER_AS_FLOAT, [f"{value} given as a float with no fraction (", Value(3.0),
+                                             ") is warned about: it counts as an integer, but stripe-python "
+                                             "would send ", Value("3.0"), ", which Stripe rejects."]))
+        if "string" in types and "enum" not in node and "const" not in node:
+            notes.append((STRING_EMPTY, [f"{value} that is an empty string is warned about: "
+                                         "give a value or leave it out."]))
+            prefix = node.get("x-idPrefix")
+            if isinstance(prefix, str):
+                notes.append((ID_PREFIX_UNEXPECTED, [f"{value} that is not empty and does not start with ",
+                                                     Value(prefix), " is warned about: ids usually do."]))
+    return notes
 
 
 def flatten(entry: Entry):
@@ -249,9 +406,13 @@ def flatten(entry: Entry):
 # --- Markdown -------------------------------------------------------------
 
 
+def _md_link(path, root=loader.ROOT_FILE) -> str:
+    return f"[`{dotted(path)}`](#{anchor(path, root)})"
+
+
 def _md_part(part) -> str:
     if isinstance(part, Param):
-        return f"[`{dotted(part.path)}`](#{dotted(part.path)})"
+        return _md_link(part.path, part.root)
     if isinstance(part, Value):
         return f"`{as_code(part.value)}`"
     return part
@@ -265,8 +426,8 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _md_rule(rule: Rule, where) -> list[str]:
-    lines = [f"- **Rule `{rule.code}`**" + (f" (on [`{dotted(where)}`](#{dotted(where)}))" if where else "")
+def _md_rule(rule: Rule, where: Entry | None) -> list[str]:
+    lines = [f"- **Rule `{rule.code}`**" + (f" (on {_md_link(where.path, where.root)})" if where else "")
              + f": {rule.message}"]
     if rule.lead:
         lines.append(f"  {_md(rule.lead)}")
@@ -277,25 +438,35 @@ def _md_rule(rule: Rule, where) -> list[str]:
 def _md_entry(entry: Entry) -> list[str]:
     name = dotted(entry.path)
     level = "#" * min(len(entry.path) + 2, 6)
-    lines = [f'{level} <a id="{name}"></a>`{name}`', ""]
+    lines = [f'{level} <a id="{entry.anchor}"></a>`{name}`', ""]
     form = f"`{brackets(entry.path)}`"
     if entry.item is not None:
         form += f"; its items `{brackets(entry.path + (0,))}`, `{brackets(entry.path + (1,))}`, …"
     lines.append(f"- **Bracket form:** {form}")
     lines.append(f"- **Type:** {type_text(entry.node, entry.item)}")
+    if entry.root != loader.ROOT_FILE:
+        lines.append(f"- **Nullable:** {'yes' if nullable(entry) else 'no'}")
     lines.append(f"- **Required:** {_md(entry.required)}")
+    fixed, value = constant(entry)
+    if fixed:
+        lines.append(f"- **Value:** always `{as_code(value)}`")
     default = default_text(entry)
     if default is not None:
         lines.append(f"- **Default:** {default}")
     if limits(entry):
         lines.append(f"- **Limit:** {', '.join(limits(entry))}")
+    for code, note in lint_notes(entry):
+        lines.append(f"- **Lint `{code}`:** {_md(note)}")
     lines.append("")
     if entry.node.get("description"):
         lines += [entry.node["description"], ""]
-    if values(entry):
+    allowed = values(entry)
+    if any(meaning for _, meaning in allowed):
         lines += ["| Value | Meaning |", "| --- | --- |"]
-        lines += [f"| `{as_code(value)}` | {_cell(meaning)} |" for value, meaning in values(entry)]
+        lines += [f"| `{as_code(value)}` | {_cell(meaning)} |" for value, meaning in allowed]
         lines.append("")
+    elif allowed:
+        lines += ["Values: " + ", ".join(f"`{as_code(value)}`" for value, _ in allowed), ""]
     for rule in entry.rules:
         lines += _md_rule(rule, None) + [""]
     for example in example_values(entry):
@@ -310,31 +481,65 @@ def _md_entry(entry: Entry) -> list[str]:
 def _md_contents(entry: Entry, depth=0) -> list[str]:
     lines = []
     for child in entry.children:
-        lines.append(f"{'  ' * depth}- [`{dotted(child.path)}`](#{dotted(child.path)})")
+        lines.append(f"{'  ' * depth}- {_md_link(child.path, child.root)}")
         lines += _md_contents(child, depth + 1)
+    return lines
+
+
+def section_title(root: str) -> str:
+    """The heading of the section documenting the root schema file `root`."""
+    return SECTIONS[root].capitalize()
+
+
+def intro(root: str) -> list:
+    """What to know before reading the fields of a returned object, as a phrase."""
+    phrase = ["Required fields are always present; optional ones may be missing."]
+    if loader.secrets(root):
+        phrase += [" Secret values are never shown: examples read ", Value(REDACTED), "."]
+    return phrase
+
+
+def _md_section(root: str) -> list[str]:
+    """The Returns or Errors section: the root's title, description and example, then its fields."""
+    top, _ = entries(root)
+    lines = [f'## <a id="{SECTIONS[root]}"></a>{section_title(root)}', ""]
+    if top.node.get("title"):
+        lines += [f"**{top.node['title']}.** " + top.node.get("description", ""), ""]
+    lines += [_md(intro(root)), ""]
+    for example in root_examples(root):
+        lines += ["Example:", "", "```json", as_json(example, 2), "```", ""]
+    for child in top.children:
+        lines += _md_entry(child)
     return lines
 
 
 def render_markdown() -> str:
     """The whole reference as Markdown, ending in a newline; the same text for the same schemas."""
     root, rules = entries()
+    others = [name for name in SECTIONS if name != loader.ROOT_FILE]
     lines = [f"# {root.node.get('title', 'Parameters')}", ""]
     lines += ["<!-- Generated from schemas/*.json by `customer-session docs`: do not edit by hand. -->", ""]
     lines += [f"Stripe API version: `{loader.api_version()}` (the version these schemas describe).", ""]
     if root.node.get("description"):
         lines += [root.node["description"], ""]
-    for payload in root.node.get("examples", ()):
+    for payload in root_examples():
         lines += ["Example payload:", "", "```json", as_json(payload, 2), "```", ""]
-    lines += ["## Contents", ""] + _md_contents(root) + [""]
+    lines += ["## Contents", "", f"- [{section_title(loader.ROOT_FILE)}](#{SECTIONS[loader.ROOT_FILE]})"]
+    lines += _md_contents(root, 1)
+    for name in others:
+        lines += [f"- [{section_title(name)}](#{SECTIONS[name]})"] + _md_contents(entries(name)[0], 1)
+    lines.append("")
     if rules:
         lines += ["## Rules", "", "Rules that involve more than one param. Each breach is reported with the code shown.", ""]
-        owners = {id(rule): entry.path for entry in flatten(root) for rule in entry.rules}
+        owners = {id(rule): entry for entry in flatten(root) for rule in entry.rules}
         for rule in rules:
             lines += _md_rule(rule, owners[id(rule)])
         lines.append("")
-    lines += ["## Parameters", ""]
+    lines += [f'## <a id="{SECTIONS[loader.ROOT_FILE]}"></a>{section_title(loader.ROOT_FILE)}', ""]
     for child in root.children:
         lines += _md_entry(child)
+    for name in others:
+        lines += _md_section(name)
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"

@@ -16,4 +16,5 @@ def compiled(name: str = loader.ROOT_FILE):
         return None
     from .bundle import bundle
 
-    return jsonschema_rs.validator_for(bundle(name))
+    # The schemas as written (no type union split): errors point where the source files do.
+    return jsonschema_rs.validator_for(bundle(name, portable=False))

@@ -1,6 +1,8 @@
-"""An OpenAPI 3.1 description of the create endpoint, our schemas as its request body.
+"""An OpenAPI 3.1 description of the create endpoint: our schemas as its request body and responses.
 
-Each schema resource reachable from the root becomes a component, and so does
+The request body is the create params; the ``200`` response is the Customer
+Session object and the ``default`` response Stripe's error body (JSON).
+Each schema resource reachable from those roots becomes a component, and so does
 each entry of a resource's top-level ``$defs``; every ``$ref`` is rewritten to
 ``#/components/schemas/…``.  Embedding the compound bundle instead (its
 ``$id``s intact) is legal OpenAPI 3.1, but OpenAPI tooling resolves refs
@@ -30,6 +32,8 @@ PATH = "/v1/customer_sessions"
 METHOD = "post"
 OPERATION_ID = "PostCustomerSessions"
 MEDIA_TYPE = "application/x-www-form-urlencoded"
+#: What Stripe answers with, success or error.
+RESPONSE_MEDIA_TYPE = "application/json"
 #: Component names start with this, so the components can join another document.
 PREFIX = "CustomerSession"
 
@@ -44,7 +48,9 @@ def _camel(text: str) -> str:
 
 def _name(uri: str, definition: str | None = None) -> str:
     stem = urlsplit(uri).path.rsplit("/", 1)[-1].removesuffix(".json")
-    return PREFIX + _camel(stem if definition is None else definition)
+    name = _camel(stem if definition is None else definition)
+    # The object's own file is named after it: CustomerSession, not CustomerSessionCustomerSession.
+    return name if name.startswith(PREFIX) else PREFIX + name
 
 
 def _target(base: str, ref: str) -> tuple[str, str | None, str]:
@@ -90,21 +96,31 @@ def _component(uri: str, definition: str | None) -> tuple[dict, list]:
     return schema, wanted
 
 
+#: The root schema files the document uses: the request body first, then the responses.
+ROOTS = (loader.ROOT_FILE, loader.RESPONSE_FILE, loader.ERROR_FILE)
+
+
+def component_name(name: str) -> str:
+    """The component that holds the root schema file `name`."""
+    return _name(loader.root_id(name))
+
+
 def components() -> dict:
-    """``components.schemas``: the root and everything it refers to, in the order first reached."""
+    """``components.schemas``: each root and what it refers to, in the order first reached, root by root."""
     found: dict[str, dict] = {}
     owner: dict[str, tuple] = {}
-    queue = [(loader.root_id(), None)]
-    while queue:
-        key = queue.pop(0)
-        name = _name(*key)
-        if name in found:
-            if owner[name] != key:
-                raise Unsupported(f"two schemas would share the component name {name}")
-            continue
-        found[name], wanted = _component(*key)
-        owner[name] = key
-        queue.extend(wanted)
+    for root in ROOTS:
+        queue = [(loader.root_id(root), None)]
+        while queue:
+            key = queue.pop(0)
+            name = _name(*key)
+            if name in found:
+                if owner[name] != key:
+                    raise Unsupported(f"two schemas would share the component name {name}")
+                continue
+            found[name], wanted = _component(*key)
+            owner[name] = key
+            queue.extend(wanted)
     return found
 
 
@@ -126,11 +142,15 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _json(name: str) -> dict:
+    return {RESPONSE_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{component_name(name)}"}}}
+
+
 def document() -> dict:
-    """The OpenAPI 3.1 document: the one operation, its request body and the components it uses."""
+    """The OpenAPI 3.1 document: the one operation, its request body, its responses and their components."""
     root = loader.root()
     schemas = components()
-    body = next(iter(schemas))
+    body = component_name(loader.ROOT_FILE)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -155,8 +175,10 @@ def document() -> dict:
                         },
                     },
                     "responses": {
-                        "200": {"description": "The Customer Session that was created."},
-                        "default": {"description": "An error: the params were rejected, or the request failed."},
+                        "200": {"description": "The Customer Session that was created.",
+                                "content": _json(loader.RESPONSE_FILE)},
+                        "default": {"description": "An error: the params were rejected, or the request failed.",
+                                    "content": _json(loader.ERROR_FILE)},
                     },
                 },
             },
