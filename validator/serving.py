@@ -1,0 +1,97 @@
+"""Serving the stand-in over HTTP: uvicorn with httptools, from the optional extra ``serve``.
+
+Importing this module imports uvicorn; `validator` and the CLI import it
+only when ``customer-session serve`` runs, so a core install never pays
+for it and an install without the extra says what to add.
+
+uvicorn with httptools bounds neither the header section nor its time:
+httptools buffers a header of any length.  `_Protocol` counts the bytes of
+the header section as they arrive and answers 431 past MAX_HEAD, and it
+answers uvicorn's own protocol-level 400 (bytes that are not HTTP) in
+Stripe's shape, with a Request-Id and a log line like every other answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import time
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from . import server
+
+#: Most bytes a request's line and headers may take (nginx's default buffers hold 4 × 8 KiB).
+MAX_HEAD = 32 * 1024
+
+
+def _reject(protocol: _Protocol, status: int, message: str) -> None:
+    """Answer at the protocol level, before (or instead of) a request the application sees, and hang up."""
+    started, request_id = time.perf_counter(), server.new_request_id()
+    body = server._dumps(server.stripe_error("invalid_request_error", message))
+    headers = server.base_headers(request_id, len(body)) + [(b"connection", b"close")]
+    head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+    if not protocol.transport.is_closing():
+        protocol.transport.write(STATUS_LINE[status] + head + b"\r\n" + body)
+        protocol.transport.close()
+    server.log("-", "-", status, started, request_id)
+
+
+class _Protocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bounded header section and Stripe-shaped protocol errors."""
+
+    def connection_made(self, transport) -> None:
+        self.in_head, self.head = True, 0
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.in_head:
+            self.head += len(data)
+        super().data_received(data)
+        if self.in_head and self.head > MAX_HEAD:
+            _reject(self, 431, f"The request line and headers take more than {MAX_HEAD} bytes, the most this "
+                               f"server reads.")
+
+    def on_headers_complete(self) -> None:
+        self.in_head, self.head = False, 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.in_head = True
+
+    def send_400_response(self, msg: str) -> None:
+        _reject(self, 400, "The request is not valid HTTP/1.1.")
+
+
+def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.stderr) -> None:
+    """Serve `app` (a new `server.StandIn` by default) until SIGINT or SIGTERM.
+
+    The socket is bound here so that port 0 works: the line announcing the
+    address names the port the system picked.
+    """
+    if app is None:
+        app = server.StandIn()
+        app.warm()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    shown_host = f"[{host}]" if family == socket.AF_INET6 else host
+    print(f"customer-session: stand-in for POST {server.PATH} on http://{shown_host}:{bound} "
+          f"(test keys only; Ctrl-C stops it)", file=announce, flush=True)
+
+    # uvicorn's own warnings (not its access log: StandIn logs each request) go to stderr, one line each.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("customer-session: %(message)s"))
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    uvicorn_log.addHandler(handler)
+    uvicorn_log.setLevel(logging.WARNING)
+    uvicorn_log.propagate = False
+
+    config = uvicorn.Config(app, http=_Protocol, lifespan="off", access_log=False, log_config=None,
+                            server_header=False, timeout_keep_alive=5)
+    uvicorn.Server(config).run(sockets=[sock])
