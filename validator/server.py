@@ -47,11 +47,11 @@ _LIVE_KEY = re.compile(r"[a-z]{2}_live_")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 try:  # the serve extra brings orjson: ten times faster than json for an answer this size
-    from orjson import dumps as _dumps
+    from orjson import dumps
 except ImportError:  # pragma: no cover - the extra is what the CLI asks for
     import json
 
-    def _dumps(value) -> bytes:
+    def dumps(value) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -185,7 +185,7 @@ class StandIn:
             return
         except Exception as exc:  # a bug of ours: Stripe's api_error, and a log line with no payload in it
             status, headers = 500, []
-            body = _dumps(stripe_error("api_error", "The stand-in server failed to handle the request."))
+            body = dumps(stripe_error("api_error", "The stand-in server failed to handle the request."))
             log(method, path, f"500 ({type(exc).__name__})", started, request_id)
         else:
             log(method, path, status, started, request_id)
@@ -205,31 +205,31 @@ class StandIn:
         key = _api_key(fields.get(b"authorization"))
         refusal = _unauthorized(key)
         if refusal is not None:
-            return 401, _dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *unread]
+            return 401, dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *unread]
         if scope["method"] != METHOD or scope["path"] != PATH:
             message = f"Unrecognized request URL ({shown(scope['method'], 20)}: {shown(scope['path'])})."
-            return 404, _dumps(stripe_error("invalid_request_error", message)), unread
+            return 404, dumps(stripe_error("invalid_request_error", message)), unread
 
         idempotency_key = fields.get(b"idempotency-key", b"")
         if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             message = (f"The Idempotency-Key header is {len(idempotency_key)} bytes long; "
                        f"at most {MAX_IDEMPOTENCY_KEY} are allowed.")
-            return 400, _dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")), unread
+            return 400, dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")), unread
         declared = fields.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > form.MAX_BYTES:
-            return 413, _dumps(_too_large()), [(b"connection", b"close")]
+            return 413, dumps(_too_large()), [(b"connection", b"close")]
         kind = fields.get(b"content-type", b"").partition(b";")[0].strip().lower()
         if kind != b"application/x-www-form-urlencoded" and (kind or has_body):
             message = (f"Invalid request: unsupported Content-Type {shown(kind.decode('latin-1'), 100) or '(none)'}. "
                        f"Send the params as application/x-www-form-urlencoded, as every Stripe client does.")
-            return 400, _dumps(_invalid([("", "content_type_unsupported", message)])), unread
+            return 400, dumps(_invalid([("", "content_type_unsupported", message)])), unread
 
         body = await self._body(receive)
         if body is None:
-            return 413, _dumps(_too_large()), [(b"connection", b"close")]
+            return 413, dumps(_too_large()), [(b"connection", b"close")]
         if body is False:
             message = f"The request body did not arrive within {self.body_timeout:g} seconds."
-            return 408, _dumps(stripe_error("invalid_request_error", message, "body_timeout")), [(b"connection", b"close")]
+            return 408, dumps(stripe_error("invalid_request_error", message, "body_timeout")), [(b"connection", b"close")]
 
         if idempotency_key:
             cache_key = (key, idempotency_key)  # Stripe keeps idempotency keys per account
@@ -238,7 +238,7 @@ class StandIn:
             if seen is not None:
                 self.replays.move_to_end(cache_key)
                 if seen[0] != digest:
-                    return 400, _dumps(stripe_error("idempotency_error", _conflict(idempotency_key))), []
+                    return 400, dumps(stripe_error("idempotency_error", _conflict(idempotency_key))), []
                 return 200, seen[1], [(b"idempotent-replayed", b"true"), (b"original-request", seen[2]),
                                       (b"idempotency-key", idempotency_key)]
         status, reply = self._create(body)
@@ -274,17 +274,17 @@ class StandIn:
         try:
             params = form.decode(body)
         except form.FormError as exc:
-            return 400, _dumps(_invalid([(exc.param, exc.code, str(exc))]))
+            return 400, dumps(_invalid([(exc.param, exc.code, str(exc))]))
         errors = list(check.iter_errors(params))
         if errors:
-            return 400, _dumps(_invalid([(error.param, error.code, error.message) for error in errors]))
+            return 400, dumps(_invalid([(error.param, error.code, error.message) for error in errors]))
         try:
             expand = answer.expansions(params)
         except answer.UnknownExpansion as exc:
             param = bracket((*answer.expansions_param(), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
-            return 400, _dumps(_invalid([(param, "property_not_expandable", message)]))
-        return 200, _dumps(answer.build(defaults.fill_defaults(params), expand))
+            return 400, dumps(_invalid([(param, "property_not_expandable", message)]))
+        return 200, dumps(answer.build(defaults.fill_defaults(params), expand))
 
 
 def _too_large() -> dict:

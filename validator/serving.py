@@ -29,33 +29,55 @@ MAX_HEAD = 32 * 1024
 
 def _reject(protocol: _Protocol, status: int, message: str) -> None:
     """Answer at the protocol level, before (or instead of) a request the application sees, and hang up."""
+    if protocol.transport.is_closing():
+        return  # answered already
     started, request_id = time.perf_counter(), server.new_request_id()
-    body = server._dumps(server.stripe_error("invalid_request_error", message))
+    body = server.dumps(server.stripe_error("invalid_request_error", message))
     headers = server.base_headers(request_id, len(body)) + [(b"connection", b"close")]
     head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-    if not protocol.transport.is_closing():
-        protocol.transport.write(STATUS_LINE[status] + head + b"\r\n" + body)
-        protocol.transport.close()
+    protocol.transport.write(STATUS_LINE[status] + head + b"\r\n" + body)
+    protocol.transport.close()
     server.log("-", "-", status, started, request_id)
 
 
 class _Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a bounded header section and Stripe-shaped protocol errors."""
+    """uvicorn's httptools protocol with a bounded header section and Stripe-shaped protocol errors.
+
+    Two counts bound the header section: the bytes of the URL and headers
+    the parser hands over (exact, once each header is whole), and the raw
+    bytes received while the section is still incomplete (one header that
+    never ends never reaches the first count, but fills memory all the same).
+    """
 
     def connection_made(self, transport) -> None:
-        self.in_head, self.head = True, 0
+        self.in_head, self.raw_head, self.head = True, 0, 0
         super().connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
         if self.in_head:
-            self.head += len(data)
+            self.raw_head += len(data)
         super().data_received(data)
-        if self.in_head and self.head > MAX_HEAD:
-            _reject(self, 431, f"The request line and headers take more than {MAX_HEAD} bytes, the most this "
-                               f"server reads.")
+        if self.in_head and self.raw_head > MAX_HEAD:
+            self._too_large()
+
+    def on_message_begin(self) -> None:
+        self.head = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self.head += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.head += len(name) + len(value) + 4
+        if self.head > MAX_HEAD:
+            raise OverflowError  # stops the parser; uvicorn then calls send_400_response
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self.in_head, self.head = False, 0
+        self.in_head, self.raw_head = False, 0
+        if self.head > MAX_HEAD:  # the URL alone
+            raise OverflowError
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -63,7 +85,13 @@ class _Protocol(HttpToolsProtocol):
         self.in_head = True
 
     def send_400_response(self, msg: str) -> None:
-        _reject(self, 400, "The request is not valid HTTP/1.1.")
+        if self.head > MAX_HEAD:
+            self._too_large()
+        else:
+            _reject(self, 400, "The request is not valid HTTP/1.1.")
+
+    def _too_large(self) -> None:
+        _reject(self, 431, f"The request line and headers take more than {MAX_HEAD} bytes, the most this server reads.")
 
 
 def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.stderr) -> None:
