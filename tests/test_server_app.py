@@ -7,6 +7,9 @@ import json
 import sys
 
 import pytest
+from hypothesis import given
+
+from schema_data import payloads
 
 import validator
 from conftest import clear_validator_caches
@@ -14,6 +17,7 @@ from validator import answer, form, loader
 from validator.server import PATH, StandIn
 
 KEY = "sk_test_inProcess"
+APP = StandIn()
 
 
 def call(app, body=b"", method="POST", path=PATH, headers=None, hang=False, chunks=None):
@@ -45,6 +49,39 @@ def test_the_answer_is_built_from_the_schemas_example_and_validates():
                                                 sorted((loader.SCHEMA_DIR.parent / "tests" / "examples" / "valid").glob("*.json"))]:
         built = answer.build(validator.fill_defaults(params), answer.expansions(params))
         assert list(validator.response.iter_errors(built)) == [], params
+
+
+@given(payloads())
+def test_any_valid_payload_sent_as_a_form_gets_the_verdict_of_the_library(payload):
+    body = form.encode(payload).encode("utf-8")
+    params = form.decode(body)
+    expected = list(validator.iter_errors(params))
+    status, _, reply = call(APP, body)
+    if expected:  # what the wire cannot carry (a float for an integer) is caught as the library catches it
+        error = json.loads(reply)["error"]
+        assert (status, error["param"], error["code"]) == (400, expected[0].param, expected[0].code)
+        return
+    try:
+        answer.expansions(params)
+    except answer.UnknownExpansion:
+        assert status == 400 and json.loads(reply)["error"]["code"] == "property_not_expandable"
+        return
+    assert status == 200, reply
+    session = json.loads(reply)
+    assert list(validator.response.iter_errors(session)) == []
+    effective = validator.fill_defaults(params)
+    for name, component in session["components"].items():
+        sent = effective["components"].get(name, {})
+        assert component["enabled"] is sent.get("enabled", False)
+        if isinstance(component.get("features"), dict):
+            assert {key: component["features"][key] for key in sent.get("features", {})} == sent["features"]
+
+
+def test_an_integer_past_64_bits_is_answered():
+    limit = "components[payment_element][features][payment_method_redisplay_limit]"
+    status, _, reply = call(APP, f"components[payment_element][enabled]=true&{limit}=-{'9' * 30}".encode())
+    assert status == 200 and json.loads(reply)["components"]["payment_element"]["features"][
+        "payment_method_redisplay_limit"] == -int("9" * 30)
 
 
 def test_random_text_is_letters_and_digits_of_the_length_asked():
