@@ -22,7 +22,6 @@ the property ``x-expandable`` names.
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 import time
@@ -32,6 +31,7 @@ from . import loader
 GENERATE, UNSENT, EXPANDABLE, EXPANSIONS = "x-generate", "x-unsent", "x-expandable", "x-expansions"
 
 _ABSENT = object()  # a value the request did not send, or a field the answer leaves out
+_DYNAMIC = object()  # a field whose unsent value is made afresh for every answer
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # Bytes 0..247 map onto the 62 letters and digits four times over; 248..255
@@ -59,7 +59,7 @@ class UnknownExpansion(ValueError):
 class _Field:
     """What the answer needs to know about one field, read once from its merged schema node."""
 
-    __slots__ = ("path", "generate", "fixed", "unsent", "expand_key", "keys", "item")
+    __slots__ = ("path", "generate", "fixed", "unsent", "expand_key", "keys", "item", "static")
 
     def __init__(self, path: tuple, node: dict):
         self.path = path
@@ -75,6 +75,20 @@ class _Field:
         self.expand_key = node.get(EXPANDABLE)
         self.keys: list = []  # (key, _Field) of each property, in schema order
         self.item = None  # the _Field of an array's items
+        self.static = _DYNAMIC  # the value when not sent, where it is the same in every answer (set by _root)
+
+    def settle(self) -> None:
+        """Work out `static`, children first: most of an answer is the same every time, and is built once."""
+        for _, sub in self.keys:
+            sub.settle()
+        if self.generate is not None:
+            self.static = _DYNAMIC
+        elif self.fixed is not _ABSENT:
+            self.static = self.fixed
+        elif self.unsent is not _ABSENT or not self.keys:
+            self.static = self.unsent
+        elif all(sub.static is not _DYNAMIC for _, sub in self.keys):
+            self.static = {key: sub.static for key, sub in self.keys if sub.static is not _ABSENT}
 
 
 @functools.cache
@@ -89,12 +103,17 @@ def _root() -> _Field:
                 parent.keys.append((key, field))
             else:
                 parent.item = field
+    fields[()].settle()
     return fields[()]
 
 
-def _fresh(value):
-    """A schema value the caller may keep: containers copied, scalars as they are."""
-    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+def _copy(value):
+    """JSON data the caller may keep: containers copied (faster than deepcopy for data this small), scalars as they are."""
+    if value.__class__ is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if value.__class__ is list:
+        return [_copy(item) for item in value]
+    return value
 
 
 @functools.cache
@@ -103,6 +122,7 @@ def expansions_param() -> tuple | None:
     return next((path for path, node in loader.nodes().items() if node.get(EXPANSIONS) is True), None)
 
 
+@functools.cache
 def expandable() -> frozenset:
     """The dotted names of the response fields a request may expand."""
     found, stack = [], [_root()]
@@ -137,43 +157,55 @@ def _generated(how: dict, now: int):
         return how["random"] + random_text(how["length"])
     if "now" in how:
         return now + how["now"]
-    return _fresh(how["value"])
+    return _copy(how["value"])
 
 
-def _value(field: _Field, sent, expand: frozenset, now: int):
+def _value(field: _Field, sent, expand: frozenset, now: int, keep):
+    if sent is _ABSENT:
+        if field.static is not _DYNAMIC:
+            return keep(field.static)
+        if field.generate is not None:
+            return _generated(field.generate, now)
+        return _object(field, {}, expand, now, keep)  # only an object can hold a generated field
     if field.generate is not None:
         return _generated(field.generate, now)
     if field.fixed is not _ABSENT:
-        return _fresh(field.fixed)
-    if sent is _ABSENT:
-        if field.unsent is not _ABSENT:
-            return _fresh(field.unsent)
-        return _object(field, {}, expand, now) if field.keys else _ABSENT
+        return keep(field.fixed)
     if field.keys:
         if sent.__class__ is dict:
-            return _object(field, sent, expand, now)
+            return _object(field, sent, expand, now, keep)
         if field.expand_key is not None and field.path in expand and sent.__class__ is str:
-            return _object(field, {field.expand_key: sent}, expand, now)
+            return _object(field, {field.expand_key: sent}, expand, now, keep)
     if sent.__class__ is list and field.item is not None:
-        return [_value(field.item, item, expand, now) for item in sent]
-    return _fresh(sent)
+        return [_value(field.item, item, expand, now, keep) for item in sent]
+    return keep(sent)
 
 
-def _object(field: _Field, sent: dict, expand: frozenset, now: int) -> dict:
+def _object(field: _Field, sent: dict, expand: frozenset, now: int, keep) -> dict:
     out = {}
     for key, sub in field.keys:
-        value = _value(sub, sent.get(key, _ABSENT), expand, now)
+        given = sent.get(key, _ABSENT)
+        if given is _ABSENT and sub.static is not _DYNAMIC:  # most fields: the same in every answer
+            value = sub.static if keep is _shared else keep(sub.static)
+        else:
+            value = _value(sub, given, expand, now, keep)
         if value is not _ABSENT:
             out[key] = value
     return out
 
 
-def build(params: dict, expand: frozenset = frozenset(), now: int | None = None) -> dict:
-    """The object answering the valid request `params`: a new dict, in the response schema's field order.
+def _shared(value):
+    return value
+
+
+def build(params: dict, expand: frozenset = frozenset(), now: int | None = None, *, fresh: bool = True) -> dict:
+    """The object answering the valid request `params`, in the response schema's field order.
 
     `params` should already have its defaults filled (``fill_defaults``), so
     that the answer shows the effective configuration.  `expand` holds the
     response paths to expand (see `expansions`); `now` is the Unix time of
-    the request (default: the current time).
+    the request (default: the current time).  The result shares nothing with
+    `params` or with other results -- unless `fresh` is false: then parts of
+    it are shared, and it must only be read (the server writes it out at once).
     """
-    return _object(_root(), params, expand, int(time.time()) if now is None else now)
+    return _object(_root(), params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)

@@ -63,18 +63,6 @@ else:
             return _json(value)
 
 
-if hasattr(asyncio, "timeout_at"):  # Python 3.11+: a timer handle, no extra task per request
-    async def _before(deadline: float, awaitable):
-        async with asyncio.timeout_at(deadline):
-            return await awaitable
-else:  # pragma: no cover - Python 3.10
-    async def _before(deadline: float, awaitable):
-        try:
-            return await asyncio.wait_for(awaitable, deadline - asyncio.get_running_loop().time())
-        except asyncio.TimeoutError:
-            raise TimeoutError from None
-
-
 class _Gone(Exception):
     """The client closed the connection before its request was complete: there is no one to answer."""
 
@@ -102,16 +90,23 @@ def _invalid(findings) -> dict:
 
 def shown(text: str, limit: int = 200) -> str:
     """A request's own text, fit for a message or a log line: control characters escaped, cut at `limit`."""
+    if len(text) <= limit and text.isprintable():
+        return text  # the common case, at no cost
     text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text[: limit + 1])
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_stamp = [0, ""]  # the last second logged, and how it is written
+
+
 def log(method: str, path: str, status, started: float, request_id: str) -> None:
     """One line per request on standard error.  Never the body, a key or a secret: only these five things."""
+    now = int(time.time())
+    if now != _stamp[0]:
+        _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     elapsed = (time.perf_counter() - started) * 1000
     try:
-        sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {method} {shown(path)} "
-                         f"{status} {elapsed:.2f}ms {request_id}\n")
+        sys.stderr.write(f"{_stamp[1]} {method} {shown(path)} {status} {elapsed:.2f}ms {request_id}\n")
     except (OSError, ValueError, AttributeError):
         pass  # a closed stderr must not cost the client its answer
 
@@ -170,6 +165,9 @@ class StandIn:
     def __init__(self, replays: int = REPLAYS, body_timeout: float = BODY_TIMEOUT):
         self.replays: OrderedDict = OrderedDict()
         self.size, self.body_timeout = replays, body_timeout
+        self._reading: dict = {}  # task reading a body -> when it must be done
+        self._late: set = set()  # tasks the watchdog cancelled
+        self._watchdog = None
 
     def warm(self) -> None:
         """Load and compile everything a request needs, so that the first requests are as fast as the rest.
@@ -259,22 +257,44 @@ class StandIn:
 
     async def _body(self, receive) -> bytes | None | bool:
         """The whole body; None past form.MAX_BYTES (reading stops there), False when it is too slow."""
+        task = asyncio.current_task()
+        # One watchdog for every request rather than a timer each: a timer costs as much as validating.
+        if self._watchdog is None or self._watchdog.done():
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch())
+        self._reading[task] = time.monotonic() + self.body_timeout
         chunks, size = [], 0
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _Gone
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > form.MAX_BYTES:
+                    return None
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        except asyncio.CancelledError:
+            if task not in self._late:
+                raise  # cancelled from outside (the server shutting down): not ours to swallow
+            self._late.discard(task)
+            if hasattr(task, "uncancel"):  # Python 3.11+: the task is not being cancelled after all
+                task.uncancel()
+            return False
+        finally:
+            self._reading.pop(task, None)
+
+    async def _watch(self) -> None:
+        """Cancel every body read that has taken longer than body_timeout; look a few times per timeout."""
         while True:
-            try:
-                message = await _before(deadline, receive())
-            except TimeoutError:
-                return False
-            if message["type"] == "http.disconnect":
-                raise _Gone
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > form.MAX_BYTES:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+            await asyncio.sleep(min(1.0, self.body_timeout / 4))
+            now = time.monotonic()
+            for task, deadline in list(self._reading.items()):
+                if now > deadline:
+                    del self._reading[task]
+                    self._late.add(task)
+                    task.cancel()
 
     @staticmethod
     def _create(body: bytes) -> tuple[int, bytes]:
@@ -292,7 +312,7 @@ class StandIn:
             param = bracket((*answer.expansions_param(), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
             return 400, dumps(_invalid([(param, "property_not_expandable", message)]))
-        return 200, dumps(answer.build(defaults.fill_defaults(params), expand))
+        return 200, dumps(answer.build(defaults.fill_defaults(params), expand, fresh=False))
 
 
 def _too_large() -> dict:
