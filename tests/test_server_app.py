@@ -190,3 +190,15 @@ def test_warm_up_leaves_no_state(body):
     app.warm()
     assert len(app.replays) == 0
     assert call(app, body)[0] == 200
+
+
+def test_the_replay_cache_keeps_only_the_most_recent_keys():
+    app = StandIn(replays=2)
+    example = form.encode(loader.root()["examples"][0]).encode()
+    other = example + b"&expand[0]=customer"
+    for key in ("a", "b", "c"):
+        assert call(app, example, headers={"idempotency-key": key})[0] == 200
+    assert len(app.replays) == 2
+    assert call(app, other, headers={"idempotency-key": "a"})[0] == 200  # forgotten: a new request
+    status, _, body = call(app, other, headers={"idempotency-key": "c"})
+    assert status == 400 and json.loads(body)["error"]["type"] == "idempotency_error"
