@@ -82,7 +82,7 @@ class _Field:
         for _, sub in self.keys:
             sub.settle()
         if self.generate is not None:
-            self.static = _DYNAMIC
+            self.static = self.generate["value"] if "value" in self.generate else _DYNAMIC
         elif self.fixed is not _ABSENT:
             self.static = self.fixed
         elif self.unsent is not _ABSENT or not self.keys:
