@@ -71,14 +71,14 @@ class _Constant:
         self.body = body
 
     async def __call__(self, scope, receive, send):
-        from validator import server
+        from validator import replies
 
         if scope["type"] != "http":
             return
         while (await receive()).get("more_body"):
             pass
         await send({"type": "http.response.start", "status": 200,
-                    "headers": server.base_headers(server.new_request_id(), len(self.body))})
+                    "headers": replies.base_headers(replies.new_request_id(), len(self.body))})
         await send({"type": "http.response.body", "body": self.body})
 
 

@@ -6,8 +6,9 @@ a content type that is not a form), the idempotency key (a replay or 400
 ``idempotency_error``), form decoding (400 with the FormError's code),
 validation (400: the first error as Stripe reports it, every error in
 ``error.errors``), then 200 with the object `validator.answer` builds from
-the response schema.  Every answer carries a ``Request-Id``.  No param or
-response field is named here.
+the response schema.  Every answer carries a ``Request-Id``; the words and
+shapes of the answers are in `validator.replies`.  No param or response
+field is named here.
 
 Run it with `validator.serving.serve` (uvicorn); this module imports
 nothing outside the standard library and the package, so it can be tested
@@ -17,17 +18,14 @@ in-process.
 from __future__ import annotations
 
 import asyncio
-import base64
-import functools
 import hashlib
-import json
-import re
-import sys
 import time
 from collections import OrderedDict
 
 from . import answer, check, defaults, form, loader
 from .errors import bracket
+from .replies import (api_key, base_headers, conflict, dumps, invalid, log, new_request_id, shown, stripe_error,
+                      too_large, unauthorized)
 
 METHOD, PATH = "POST", "/v1/customer_sessions"
 
@@ -38,132 +36,18 @@ MAX_IDEMPOTENCY_KEY = 255
 #: Seconds a client may take to send its body once the headers are in.
 BODY_TIMEOUT = 10.0
 
-# Codes Stripe itself documents (https://stripe.com/docs/error-codes): only these get a doc_url.
-_STRIPE_CODES = frozenset({"parameter_missing", "parameter_unknown", "parameter_invalid_integer",
-                           "parameter_invalid_empty", "parameter_invalid_string_empty",
-                           "parameter_invalid_string_blank", form.INVALID_UTF8})
-# Test-mode secret and restricted keys, as stripe-mock accepts them; a key is a header value, so bounded.
-_TEST_KEY = re.compile(r"(?:sk|rk)_test_[0-9A-Za-z_]{1,200}")
-_LIVE_KEY = re.compile(r"[a-z]{2}_live_")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-def _json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-try:  # the serve extra brings orjson: ten times faster than json for an answer this size
-    import orjson
-except ImportError:  # pragma: no cover - the extra is what the CLI asks for
-    dumps = _json
-else:
-    def dumps(value) -> bytes:
-        try:
-            return orjson.dumps(value)
-        except TypeError:  # an integer past 64 bits (no minimum is documented, so a valid param may hold one)
-            return _json(value)
+_CLOSE = (b"connection", b"close")
 
 
 class _Gone(Exception):
     """The client closed the connection before its request was complete: there is no one to answer."""
 
 
-def stripe_error(kind: str, message: str, code: str = "", param: str = "", **extra) -> dict:
-    """Stripe's error body: ``type`` always; ``code``, ``param``, ``doc_url`` when there is one."""
-    error = {"type": kind}
-    if code:
-        error["code"] = code
-    if param:
-        error["param"] = param
-    error["message"] = message
-    if code in _STRIPE_CODES:
-        error["doc_url"] = "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
-    error.update(extra)
-    return {"error": error}
-
-
-def _invalid(findings) -> dict:
-    """400 for the request's params: Stripe reports the first problem; ``errors`` lists them all."""
-    everything = [stripe_error("invalid_request_error", message, code, param)["error"]
-                  for param, code, message in findings]
-    return {"error": {**everything[0], "errors": everything}}
-
-
-def shown(text: str, limit: int = 200) -> str:
-    """A request's own text, fit for a message or a log line: control characters escaped, cut at `limit`."""
-    if len(text) <= limit and text.isprintable():
-        return text  # the common case, at no cost
-    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text[: limit + 1])
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-_stamp = [0, ""]  # the last second logged, and how it is written
-
-
-def log(method: str, path: str, status, started: float, request_id: str) -> None:
-    """One line per request on standard error.  Never the body, a key or a secret: only these five things."""
-    now = int(time.time())
-    if now != _stamp[0]:
-        _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
-    elapsed = (time.perf_counter() - started) * 1000
-    try:
-        sys.stderr.write(f"{_stamp[1]} {method} {shown(path)} {status} {elapsed:.2f}ms {request_id}\n")
-    except (OSError, ValueError, AttributeError):
-        pass  # a closed stderr must not cost the client its answer
-
-
-def base_headers(request_id: str, length: int) -> list:
-    """The headers of every answer, protocol-level ones included."""
-    return [(b"content-type", b"application/json"), (b"content-length", b"%d" % length),
-            (b"request-id", request_id.encode("ascii")), (b"stripe-version", _version()),
-            (b"cache-control", b"no-cache, no-store")]
-
-
-@functools.cache
-def _version() -> bytes:
-    return loader.api_version().encode("ascii")
-
-
-def new_request_id() -> str:
-    return "req_" + answer.random_text(14)
-
-
-def _api_key(authorization: bytes | None) -> str | None:
-    """The key of ``Bearer KEY`` or of Basic auth's user name (``curl -u KEY:``); None without one."""
-    if not authorization:
-        return None
-    scheme, _, credentials = authorization.strip().partition(b" ")
-    scheme, credentials = scheme.lower(), credentials.strip()
-    if scheme == b"basic":
-        try:
-            credentials = base64.b64decode(credentials, validate=True).partition(b":")[0]
-        except ValueError:
-            return ""
-    elif scheme != b"bearer":
-        return ""
-    return credentials.decode("latin-1")
-
-
-def _unauthorized(key: str | None) -> dict | None:
-    """Stripe's 401 body for a missing or unusable key; None for a test key.  No key is ever quoted."""
-    if key and _TEST_KEY.fullmatch(key):
-        return None
-    if not key:
-        message = ("You did not provide an API key. Send a test-mode secret key in the Authorization header, as "
-                   "Bearer auth (Authorization: Bearer sk_test_...) or as the user name of Basic auth "
-                   "(curl -u sk_test_...:).")
-    elif _LIVE_KEY.match(key):
-        message = ("A live-mode API key was given and refused: this stand-in server accepts test-mode keys only "
-                   "(sk_test_... or rk_test_...). Never send a live key to a test server.")
-    else:
-        message = "Invalid API Key provided: this stand-in server accepts test-mode keys only (sk_test_... or rk_test_...)."
-    return stripe_error("invalid_request_error", message)
-
-
 class StandIn:
-    """The ASGI application.  One instance holds the idempotency cache (the last REPLAYS keys)."""
+    """The ASGI application.  One instance holds the idempotency cache (the last `replays` keys)."""
 
     def __init__(self, replays: int = REPLAYS, body_timeout: float = BODY_TIMEOUT):
-        self.replays: OrderedDict = OrderedDict()
+        self.replays: OrderedDict = OrderedDict()  # (API key, Idempotency-Key) -> (body digest, answer, request id)
         self.size, self.body_timeout = replays, body_timeout
         self._reading: dict = {}  # task reading a body -> when it must be done
         self._late: set = set()  # tasks the watchdog cancelled
@@ -205,64 +89,68 @@ class StandIn:
         fields: dict = {}
         for name, value in scope["headers"]:
             fields.setdefault(name, value)  # the first of a repeated header counts
-        # A body we do not read is not drained either: the connection ends with the answer.
-        has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
-        unread = [(b"connection", b"close")] if has_body else []
+        key, refusal = self._screen(scope, fields)
+        if refusal is not None:
+            return refusal
 
+        body = await self._body(receive)
+        if body is None:
+            return 413, dumps(too_large()), [_CLOSE]
+        if body is False:
+            message = f"The request body did not arrive within {self.body_timeout:g} seconds."
+            return 408, dumps(stripe_error("invalid_request_error", message, "body_timeout")), [_CLOSE]
+
+        idempotency_key = fields.get(b"idempotency-key")
+        if not idempotency_key:
+            return (*self._create(body), [])
+        echo = (b"idempotency-key", idempotency_key)
+        cache_key = (key, idempotency_key)  # Stripe keeps idempotency keys per account
+        digest = hashlib.sha256(body).digest()
+        seen = self.replays.get(cache_key)
+        if seen is not None:
+            self.replays.move_to_end(cache_key)
+            if seen[0] != digest:
+                return 400, dumps(conflict(idempotency_key)), [echo]
+            return 200, seen[1], [(b"idempotent-replayed", b"true"), (b"original-request", seen[2]), echo]
+        status, reply = self._create(body)
+        if status == 200:  # only a session that was created is remembered: Stripe saves no result for params it rejected
+            self.replays[cache_key] = (digest, reply, request_id.encode("ascii"))
+            if len(self.replays) > self.size:
+                self.replays.popitem(last=False)
+        return status, reply, [echo]
+
+    def _screen(self, scope, fields: dict) -> tuple[str | None, tuple | None]:
+        """The request's API key, and the answer if it is refused before its body is read."""
+        # A body that is not read is not drained either: the connection ends with the answer.
+        has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
+        unread = [_CLOSE] if has_body else []
         authorization = fields.get(b"authorization")
         key = self._accepted.get(authorization)
-        refusal = None
         if key is None:
-            key = _api_key(authorization)
-            refusal = _unauthorized(key)
-            if refusal is None:  # a test key: remembered, so that its next request skips the parsing
-                if len(self._accepted) >= 1000:
-                    self._accepted.clear()
-                self._accepted[authorization] = key
-        if refusal is not None:
-            return 401, dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *unread]
+            key = api_key(authorization)
+            refusal = unauthorized(key)
+            if refusal is not None:
+                return key, (401, dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *unread])
+            if len(self._accepted) >= 1000:
+                self._accepted.clear()
+            self._accepted[authorization] = key  # a test key: its next request skips the parsing
         if scope["method"] != METHOD or scope["path"] != PATH:
             message = f"Unrecognized request URL ({shown(scope['method'], 20)}: {shown(scope['path'])})."
-            return 404, dumps(stripe_error("invalid_request_error", message)), unread
-
+            return key, (404, dumps(stripe_error("invalid_request_error", message)), unread)
         idempotency_key = fields.get(b"idempotency-key", b"")
         if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             message = (f"The Idempotency-Key header is {len(idempotency_key)} bytes long; "
                        f"at most {MAX_IDEMPOTENCY_KEY} are allowed.")
-            return 400, dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")), unread
+            return key, (400, dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")), unread)
         declared = fields.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > form.MAX_BYTES:
-            return 413, dumps(_too_large()), [(b"connection", b"close")]
+            return key, (413, dumps(too_large()), [_CLOSE])
         kind = fields.get(b"content-type", b"").partition(b";")[0].strip().lower()
         if kind != b"application/x-www-form-urlencoded" and (kind or has_body):
             message = (f"Invalid request: unsupported Content-Type {shown(kind.decode('latin-1'), 100) or '(none)'}. "
                        f"Send the params as application/x-www-form-urlencoded, as every Stripe client does.")
-            return 400, dumps(_invalid([("", "content_type_unsupported", message)])), unread
-
-        body = await self._body(receive)
-        if body is None:
-            return 413, dumps(_too_large()), [(b"connection", b"close")]
-        if body is False:
-            message = f"The request body did not arrive within {self.body_timeout:g} seconds."
-            return 408, dumps(stripe_error("invalid_request_error", message, "body_timeout")), [(b"connection", b"close")]
-
-        if idempotency_key:
-            cache_key = (key, idempotency_key)  # Stripe keeps idempotency keys per account
-            digest = hashlib.sha256(body).digest()
-            seen = self.replays.get(cache_key)
-            if seen is not None:
-                self.replays.move_to_end(cache_key)
-                if seen[0] != digest:
-                    return 400, dumps(stripe_error("idempotency_error", _conflict(idempotency_key))), []
-                return 200, seen[1], [(b"idempotent-replayed", b"true"), (b"original-request", seen[2]),
-                                      (b"idempotency-key", idempotency_key)]
-        status, reply = self._create(body)
-        if status == 200 and idempotency_key:
-            # Only a session that was created is remembered: Stripe saves no result for params it rejected.
-            self.replays[cache_key] = (digest, reply, request_id.encode("ascii"))
-            if len(self.replays) > self.size:
-                self.replays.popitem(last=False)
-        return status, reply, [(b"idempotency-key", idempotency_key)] if idempotency_key else []
+            return key, (400, dumps(invalid([("", "content_type_unsupported", message)])), unread)
+        return key, None
 
     async def _body(self, receive) -> bytes | None | bool:
         """The whole body; None past form.MAX_BYTES (reading stops there), False when it is too slow."""
@@ -311,24 +199,14 @@ class StandIn:
         try:
             params = form.decode(body)
         except form.FormError as exc:
-            return 400, dumps(_invalid([(exc.param, exc.code, str(exc))]))
+            return 400, dumps(invalid([(exc.param, exc.code, str(exc))]))
         errors = list(check.iter_errors(params))
         if errors:
-            return 400, dumps(_invalid([(error.param, error.code, error.message) for error in errors]))
+            return 400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))
         try:
             expand = answer.expansions(params)
         except answer.UnknownExpansion as exc:
             param = bracket((*answer.expansions_param(), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
-            return 400, dumps(_invalid([(param, "property_not_expandable", message)]))
+            return 400, dumps(invalid([(param, "property_not_expandable", message)]))
         return 200, dumps(answer.build(defaults.fill_defaults(params), expand, fresh=False))
-
-
-def _too_large() -> dict:
-    return stripe_error("invalid_request_error", f"The request body is longer than {form.MAX_BYTES} bytes, the most "
-                        f"this server reads.", form.TOO_LARGE)
-
-
-def _conflict(key: bytes) -> str:
-    return ("Keys for idempotent requests can only be used with the same parameters they were first used with. "
-            f"Try using a key other than '{shown(key.decode('latin-1'), 60)}' if you meant to execute a different request.")

@@ -22,7 +22,7 @@ import time
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from . import server
+from . import replies, server
 
 #: Most bytes a request's line and headers may take (nginx's default buffers hold 4 × 8 KiB).
 MAX_HEAD = 32 * 1024
@@ -32,13 +32,13 @@ def _reject(protocol: _Protocol, status: int, message: str) -> None:
     """Answer at the protocol level, before (or instead of) a request the application sees, and hang up."""
     if protocol.transport.is_closing():
         return  # answered already
-    started, request_id = time.perf_counter(), server.new_request_id()
-    body = server.dumps(server.stripe_error("invalid_request_error", message))
-    headers = server.base_headers(request_id, len(body)) + [(b"connection", b"close")]
+    started, request_id = time.perf_counter(), replies.new_request_id()
+    body = replies.dumps(replies.stripe_error("invalid_request_error", message))
+    headers = replies.base_headers(request_id, len(body)) + [(b"connection", b"close")]
     head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
     protocol.transport.write(STATUS_LINE[status] + head + b"\r\n" + body)
     protocol.transport.close()
-    server.log("-", "-", status, started, request_id)
+    replies.log("-", "-", status, started, request_id)
 
 
 class _Protocol(HttpToolsProtocol):
