@@ -40,12 +40,20 @@ _MAP = bytes(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256))
 _DROP = bytes(range(4 * len(_ALPHABET), 256))
 
 
+_pool = bytearray()  # letters and digits drawn from the OS ahead of need: one system call per few hundred uses
+
+
 def random_text(length: int) -> str:
-    """`length` letters and digits from the OS's secure random source."""
-    out = b""
-    while len(out) < length:
-        out += os.urandom(length + 8).translate(_MAP, _DROP)
-    return out[:length].decode("ascii")
+    """`length` letters and digits from the OS's secure random source (os.urandom)."""
+    while len(_pool) < length:
+        _pool.extend(os.urandom(4096).translate(_MAP, _DROP))
+    text = _pool[-length:].decode("ascii")
+    del _pool[-length:]  # each character is used once
+    return text
+
+
+if hasattr(os, "register_at_fork"):  # a forked child must not hand out its parent's characters
+    os.register_at_fork(after_in_child=_pool.clear)
 
 
 class UnknownExpansion(ValueError):
