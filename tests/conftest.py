@@ -1,5 +1,7 @@
+import functools
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -31,6 +33,12 @@ def clear_validator_caches():
             for value in list(vars(module).values()):
                 if callable(getattr(value, "cache_clear", None)):
                     value.cache_clear()
+                # Objects built at import (one Checker per root schema) keep what they compiled in cached properties.
+                held = getattr(value, "__dict__", None)
+                if isinstance(held, dict) and not isinstance(value, type):
+                    for name, attribute in vars(type(value)).items():
+                        if isinstance(attribute, functools.cached_property):
+                            held.pop(name, None)
 
 
 @pytest.fixture
@@ -45,3 +53,14 @@ def schema_copy(tmp_path, monkeypatch):
     yield copy
     monkeypatch.undo()
     clear_validator_caches()
+
+
+@pytest.fixture(scope="module")
+def stand_in(tmp_path_factory):
+    """One `customer-session serve` process per test module, on a free loopback port; stopped by its PID after."""
+    from stand_in import Server
+
+    server = Server(tmp_path_factory.mktemp("stand-in"))
+    yield server
+    # uvicorn shuts down gracefully on SIGTERM, then ends by that signal.
+    assert server.stop() in (0, -signal.SIGTERM), server.log()[-2000:]

@@ -40,6 +40,17 @@ EXTENSIONS = {
     "x-idPrefix": "on a string param: the prefix its ids usually carry; lint warns when a value lacks it",
     "x-secret": "true on a param whose value is a secret (a client secret): no message, report, log or generated doc shows its value",
     "x-stripeApiVersion": "on the root schema only: the Stripe API version (e.g. 2026-10-28.endive) the schemas describe",
+    # What the stand-in server (`customer-session serve`, validator/answer.py) needs to build its answer.
+    "x-generate": "on a response field: how the stand-in server makes its value, one of {\"random\": PREFIX, "
+                  "\"length\": N} (PREFIX then N random letters and digits from the OS's secure generator), "
+                  "{\"now\": SECONDS} (Unix time of the request plus SECONDS), {\"value\": V} (always V)",
+    "x-unsent": "on a response field named like a request param: the value the stand-in server answers when the "
+                "request does not give that param (without it: null where the field allows null)",
+    "x-expandable": "on a response field that holds an object's id: the name of the property that carries the id "
+                    "in the object form this field's schema describes; expand[]=FIELD makes the stand-in server "
+                    "answer that object (a stub built from the schema) instead of the id",
+    "x-expansions": "true on the request param whose items name response fields to expand (Stripe's expand), "
+                    "dotted for nested fields",
 }
 
 # Keywords whose value maps names to schemas: their keys are not keywords.

@@ -390,6 +390,25 @@ class _ShowVersion(argparse.Action):
         _out.line(line)
         _out.flush()
         parser.exit()
+def _serve(args) -> int:
+    try:
+        from .serving import serve
+    except ImportError as exc:
+        _complain(f"serve needs the optional extra 'serve' ({exc.name or 'uvicorn'} is missing): "
+                  f"pip install 'customer-session-schema[serve]'")
+        return EXIT_UNUSABLE
+    try:
+        serve(args.host, args.port)
+    except OSError as exc:
+        _complain(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_UNUSABLE
+    return EXIT_VALID
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text[:20]!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -493,6 +512,20 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("-v", "--verbose", action="store_true",
                        help="also print each expected difference with its reason")
     drift.set_defaults(run=_drift)
+    serve = commands.add_parser(
+        "serve", help="run a strict local stand-in for POST /v1/customer_sessions",
+        description="Serve POST /v1/customer_sessions over HTTP the way Stripe answers it: form bodies "
+                    "decoded and validated against the schemas, a Customer Session object built from the "
+                    "response schema, Stripe's error bodies, test keys only, Idempotency-Key replays. "
+                    "One log line per request on standard error. Needs the extra 'serve'. "
+                    "Runs until interrupted (Ctrl-C or SIGTERM).",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_port, default=12111,
+                       help="port to listen on (default 12111, stripe-mock's; 0 picks a free one, "
+                            "named in the first line on standard error)")
+    serve.set_defaults(run=_serve)
     return parser
 
 

@@ -98,8 +98,22 @@ def _pairs(body: bytes):
         yield key, _text(value, f"the value of {shorten(key)!r}")
 
 
-def _segments(key: str) -> list:
-    """The key's name and bracketed parts; ``None`` stands for ``[]``."""
+# Keys repeat from body to body (a service sends the same params again and again): the parts of a
+# short key are worked out once.  Bounded in count and in key length, so any body keeps it small.
+_REMEMBERED_KEY = 64
+
+
+def _segments(key: str) -> tuple:
+    """The key's name and bracketed parts; ``None`` stands for ``[]``.  Read-only: it may be shared."""
+    return _remembered_segments(key) if len(key) <= _REMEMBERED_KEY else _parse_segments(key)
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_segments(key: str) -> tuple:
+    return _parse_segments(key)
+
+
+def _parse_segments(key: str) -> tuple:
     if key.count("[") > MAX_DEPTH:
         raise FormError(f"The key {shorten(key)!r} is nested more than {MAX_DEPTH} brackets deep.",
                         TOO_DEEP, shorten(key))
@@ -107,7 +121,7 @@ def _segments(key: str) -> list:
         raise FormError(f"The key {shorten(key)!r} is not a name followed by bracketed parts like name[part][0].",
                         INVALID_KEY, shorten(key))
     head = key.index("[") if "[" in key else len(key)
-    return [key[:head]] + [part or None for part in _SEGMENT.findall(key, head)]
+    return (key[:head], *[part or None for part in _SEGMENT.findall(key, head)])
 
 
 def _bracket(parts) -> str:
