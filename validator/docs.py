@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import loader
+from .errors import bracket
 
 
 class Param(NamedTuple):
@@ -73,8 +74,7 @@ def dotted(path) -> str:
 
 def brackets(path) -> str:
     """Stripe's bracket form, never shortened (errors.bracket shortens long keys for messages)."""
-    head, *rest = (str(part) for part in path)
-    return head + "".join(f"[{part}]" for part in rest)
+    return bracket(path, whole=True)
 
 
 def as_json(value, indent=None) -> str:
