@@ -21,12 +21,12 @@ from .errors import ParamError, ValidationError
 # past 63 bits (outside the signed 64-bit range) by approximation, a string
 # holding a lone surrogate as text.  Where the schemas allow an array, a
 # number or free text, such a value sends the payload down the slow path.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def _sendable(text: str) -> bool:
     """True when `text` can be encoded as UTF-8 (holds no lone surrogate)."""
-    return text.isascii() or not _SURROGATE.search(text)
+    return text.isascii() or not re.search(_SURROGATE, text)
 
 
 def _watch(name: str) -> dict:
@@ -110,7 +110,8 @@ def _source(branch: dict, var: str, depth: int, lines: list) -> None:
 # stands for the watched-values statements (`_source`), which may set ok to
 # False: the compiled engine said yes, but may have read a value loosely.
 # A valid payload runs one frame: jsonschema-rs, then a few dict lookups.
-_FAST = """
+# Each function is generated when it is first called.
+_FAST = {"validate": """
 def validate(v0):
     try:
         ok = verdict(v0)
@@ -121,8 +122,7 @@ WATCHED
     if ok:
         return v0
     return validate_slowly(v0)
-
-
+""", "is_valid": """
 def is_valid(v0):
     try:
         ok = verdict(v0)
@@ -137,8 +137,7 @@ WATCHED
     if ok:
         return True
     return is_valid_slowly(v0)
-
-
+""", "iter_errors": """
 def iter_errors(v0):
     try:
         ok = verdict(v0)
@@ -149,22 +148,22 @@ WATCHED
     if ok:
         return iter(())
     return iter_errors_slowly(v0)
-"""
+"""}
 
 # Before the first call: build, then run the code just put in place.
 _FIRST = """
 def validate(v0):
-    build()
+    build("validate")
     return validate(v0)
 
 
 def is_valid(v0):
-    build()
+    build("is_valid")
     return is_valid(v0)
 
 
 def iter_errors(v0):
-    build()
+    build("iter_errors")
     return iter_errors(v0)
 """
 
@@ -180,10 +179,10 @@ def _undecided(params):
 
 
 def _code(source: str, name: str) -> dict:
-    """The code objects of the three functions in `source`, by function name."""
+    """The code objects of the functions defined in `source`, by function name."""
     namespace: dict = {}
     exec(compile(source, f"<checks of {name}>", "exec"), namespace)
-    return {function: namespace[function].__code__ for function in _DOCS}
+    return {function: namespace[function].__code__ for function in _DOCS if function in namespace}
 
 
 class Checker:
@@ -191,7 +190,7 @@ class Checker:
 
     The three are functions made once per root: ``Checker(name).validate``
     is always the same object, which callers may keep.  On the first call
-    the compiled engine is built and each function's code is replaced by
+    the compiled engine is built and the function's code is replaced by
     code generated from the schemas (`_FAST`), so that a valid payload costs
     one Python frame around jsonschema-rs: the watched-values checks are
     inlined, and what they need is bound in the functions' own namespace.
@@ -217,22 +216,23 @@ class Checker:
         # Like the functools caches of the other modules: what tests clear after swapping the schema files.
         self.cache_clear = self._forget
 
-    def _build(self) -> None:
-        validator = engine.compiled(self.name)
+    def _build(self, function: str) -> None:
+        """Put the generated code of `function` in place (the compiled engine is built on the first call)."""
         namespace = self._namespace
-        if validator is None:
-            namespace["verdict"] = _undecided
-            source = _FAST.replace("WATCHED", "            pass")
-        else:
-            namespace["verdict"] = validator.is_valid
-            lines: list = []
-            _source(_watch(self.name), "v0", 3, lines)
-            source = _FAST.replace("WATCHED", "\n".join(lines))
-        for function, code in _code(source, self.name).items():
-            namespace[function].__code__ = code
+        if "watched" not in namespace:
+            validator = engine.compiled(self.name)
+            if validator is None:
+                namespace["verdict"], namespace["watched"] = _undecided, "            pass"
+            else:
+                lines: list = []
+                _source(_watch(self.name), "v0", 3, lines)
+                namespace["verdict"], namespace["watched"] = validator.is_valid, "\n".join(lines)
+        source = _FAST[function].replace("WATCHED", namespace["watched"])
+        namespace[function].__code__ = _code(source, self.name)[function]
 
     def _forget(self) -> None:
         """Forget the generated code: the next call builds again (after the schema files changed, in tests)."""
+        self._namespace.pop("watched", None)
         for function, code in _code(_FIRST, self.name).items():
             self._namespace[function].__code__ = code
 

@@ -27,7 +27,7 @@ def reads_text() -> bool:
     except ImportError:
         return False
     try:
-        jsonschema_rs.validator_for(_reading_text({"properties": {"s": {"type": "string"}}})).is_valid({"s": "\ud800"})
+        jsonschema_rs.validator_for(_compiled_form({"properties": {"s": {"type": "string"}}})).is_valid({"s": "\ud800"})
     except ValueError:  # UnicodeEncodeError
         return True
     return False
@@ -40,10 +40,22 @@ _COMPARES_TEXT = {"anyOf": [{"const": ""}, True]}
 _MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 
 
-def _reading_text(schema):
-    """A copy of the bundled `schema` in which every free-text position compares its text."""
+def _compiled_form(schema, text: bool = True):
+    """The compiled engine's copy of `schema`: the same verdicts, written for speed.
+
+    Our ``x-`` keywords are left out; each self-contained ``anyOf`` is
+    written ``{"if": {"anyOf": ...}, "else": false}``; and (if `text`) every
+    free-text position also compares its text (`reads_text`).
+
+    jsonschema-rs reports a failing ``anyOf`` with every branch's errors as
+    Python objects (tens of µs for a rule with seven branches), a failing
+    ``else: false`` as one error.  `explain` reads such an ``else`` as the
+    ``anyOf`` it stands for, and works out the branches' failures itself
+    when it needs them.  An ``anyOf`` beside ``if``/``then``/``else``, or
+    holding a ``$ref``, is left as it is.
+    """
     if isinstance(schema, list):
-        return [_reading_text(item) for item in schema]
+        return [_compiled_form(item, text) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
@@ -51,52 +63,39 @@ def _reading_text(schema):
         if key in _VALUES or key in _ANNOTATIONS:
             out[key] = value
         elif key in _MAPS and isinstance(value, dict):
-            out[key] = {name: _reading_text(sub) for name, sub in value.items()}
-        else:
-            out[key] = _reading_text(value)
+            out[key] = {name: _compiled_form(sub, text) for name, sub in value.items()}
+        elif not key.startswith("x-"):
+            out[key] = _compiled_form(value, text)
+    branches = out.get("anyOf")
+    if isinstance(branches, list) and not {"if", "then", "else"} & out.keys() and "$ref" not in str(branches):
+        out["if"] = {"anyOf": out.pop("anyOf")}
+        out["else"] = False
     declared = schema.get("type")
-    if (declared == "string" or isinstance(declared, list) and "string" in declared) and not _VALUES & schema.keys():
+    if text and (declared == "string" or isinstance(declared, list) and "string" in declared) \
+            and not _VALUES & schema.keys():
         out["allOf"] = [*out.get("allOf", ()), _COMPARES_TEXT]
     return out
-
-
-def _any_of_as_if(schema):
-    """`schema` with each self-contained ``anyOf`` written ``{"if": {"anyOf": ...}, "else": false}``.
-
-    The same verdicts; but jsonschema-rs reports a failing ``anyOf`` with
-    every branch's errors as Python objects (tens of µs for a rule with
-    seven branches), and a failing ``else: false`` as one error.  `explain`
-    reads such an ``else`` as the ``anyOf`` it stands for, and works out
-    the branches' failures itself when it needs them.  Changed in place
-    (`schema` is a fresh copy); an ``anyOf`` beside ``if``/``then``/``else``,
-    or holding a ``$ref``, is left as it is.
-    """
-    stack = [schema]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(value for key, value in item.items() if key not in _VALUES and key not in _ANNOTATIONS)
-            branches = item.get("anyOf")
-            if isinstance(branches, list) and not {"if", "then", "else"} & item.keys() and "$ref" not in str(branches):
-                item["if"] = {"anyOf": item.pop("anyOf")}
-                item["else"] = False
-    return schema
 
 
 @functools.cache
 def compiled(name: str = loader.ROOT_FILE):
     """A jsonschema-rs validator for the root schema `name`, or None where jsonschema-rs cannot be imported.
 
-    Its verdicts are those of the bundled schemas, written for speed: see
-    `reads_text` for the one keyword it adds, and `_any_of_as_if`.
+    Its verdicts are those of the bundled schemas, written for speed (`_compiled_form`).
     """
     try:
         import jsonschema_rs
     except ImportError:
         return None
-    from .bundle import bundle
+    return jsonschema_rs.validator_for(_compiled_form(_compound(name), reads_text()))
 
-    schema = _any_of_as_if(bundle(name))
-    return jsonschema_rs.validator_for(_reading_text(schema) if reads_text() else schema)
+
+def _compound(name: str) -> dict:
+    """What `bundle.bundle` gives (the root with every other resource embedded), as one dict sharing
+    the loaded schemas' objects: `_compiled_form` copies it, and unknown keywords do not matter to
+    jsonschema-rs (nor do ours: they are dropped in the copy).  Made here so that building the engine
+    needs neither `copy` nor the bundle's stripping pass."""
+    root_id = loader.root_id(name)
+    root = loader.root(name)
+    embedded = {uri: schema for uri, schema in loader.contents().items() if uri != root_id}
+    return {**root, "$defs": {**root.get("$defs", {}), **embedded}}

@@ -24,11 +24,12 @@ KEY_LIMIT = 50
 
 # Control characters in a key would let a payload forge lines of a report;
 # a lone surrogate cannot be written out as UTF-8 at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    # The pattern is compiled on first use (here, on a rare path), not when a process starts.
+    return re.sub(_CONTROL, lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def bracket(path, *, whole: bool = False, appended: bool = False) -> str:

@@ -114,7 +114,7 @@ def _keyword_at(location: str) -> tuple[dict, str, str]:
     """The schema object and keyword an absolute keyword location (``uri#/json/pointer``) names.
 
     Also the keyword as jsonschema-rs names the failure: an ``anyOf`` the
-    compiled engine checks as ``if``/``else: false`` (`engine._any_of_as_if`)
+    compiled engine checks as ``if``/``else: false`` (`engine._compiled_form`)
     fails at ``.../else``, as a false schema.
     """
     uri, _, pointer = location.partition("#")
