@@ -79,30 +79,31 @@ ODD_VALUES = [(), ("customer",), ["x"], {"a": 1}, {1: 2}, 2**64, -(2**64), 10**5
               Fraction(3), IntFlagLike.ONE, bytearray(b"x")]
 
 
-@given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),
-       st.sampled_from(sorted((EXAMPLES / "valid").glob("*.json"))))
-def test_odd_values_anywhere_agree(where, value, base):
-    """Put an odd Python value at a schema position of a valid example: our verdict is never looser than stock's."""
-    path, _ = where
+def _put(path, value, base: Path):
+    """A valid example with `value` at the schema position `path` (None where the example has no such place)."""
     params = json.loads(base.read_text())
     target = params
     for part in path[:-1]:
         if isinstance(part, int):
             if not isinstance(target, list) or not target:
-                return
+                return None
             target = target[0]
         else:
             target = target.setdefault(part, {}) if isinstance(target, dict) else None
             if target is None:
-                return
+                return None
     if not path:
-        params = value
-    elif isinstance(path[-1], int):
+        return value
+    if isinstance(path[-1], int):
         if not isinstance(target, list):
-            return
+            return None
         target[:] = [value]
     elif isinstance(target, dict):
         target[path[-1]] = value
+    return params
+
+
+def _agrees(params) -> None:
     ours = validator.is_valid(params)
     assert ours == (not list(validator.iter_errors(params)))
     clean, problems = scrub(params)
@@ -110,6 +111,24 @@ def test_odd_values_anywhere_agree(where, value, base):
         assert ours == explain.stock().is_valid(clean)
     else:
         assert not ours
+
+
+@given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),
+       st.sampled_from(sorted((EXAMPLES / "valid").glob("*.json"))))
+def test_odd_values_anywhere_agree(where, value, base):
+    """Put an odd Python value at a schema position of a valid example: our verdict is never looser than stock's."""
+    params = _put(where[0], value, base)
+    if params is not None:
+        _agrees(params)
+
+
+@pytest.mark.parametrize("path", sorted((path for path, _ in loader.walk()), key=repr))
+def test_odd_values_at_every_position_of_the_fullest_example_agree(path):
+    """Every position, in the example that has every param: the generated checks look at each one."""
+    for value in ((), ("x",), Decimal(3), 2**64, -(2**64), "\ud800", "x\udfff", 3.5, b"x", None, True):
+        params = _put(path, value, EXAMPLES / "valid" / "every-param.json")
+        if params is not None:
+            _agrees(params)
 
 
 def test_fallback_without_the_compiled_engine():

@@ -33,12 +33,12 @@ def _watch(name: str) -> dict:
     """A tree of the params under root `name`, marking where jsonschema-rs and stock jsonschema may disagree.
 
     Keys are param names (the int 0 stands for every array item); the key
-    None holds ``(types, watched)``: the JSON types the schemas allow there,
-    and whether the value needs a look — it may be an array, a number, or
+    None holds ``(types, watched, required)``: the JSON types the schemas
+    allow there, whether the value needs a look — it may be an array, a number, or
     free text (a string with no ``enum`` or ``const``: any other string the
     compiled engine accepted equals an allowed value, so it is plain text;
     and where the engine reads every string, it refuses a lone surrogate
-    itself: see `engine.reads_text`).
+    itself: see `engine.reads_text`), and the keys an object there requires.
     """
     tree: dict = {}
     for path, node in loader.nodes(name).items():
@@ -48,7 +48,7 @@ def _watch(name: str) -> dict:
         branch = tree
         for part in path:
             branch = branch.setdefault(part, {})
-        branch[None] = (types, bool(types & loose))
+        branch[None] = (types, bool(types & loose), frozenset(node.get("required", ())))
     return tree
 
 
@@ -79,11 +79,11 @@ def _source(branch: dict, var: str, depth: int, lines: list) -> None:
     A value the compiled engine may have read loosely sets ``ok = False``.
     """
     pad = "    " * depth
-    types, watched = branch[None]
+    types, watched, required = branch[None]
     if watched:
         tests = " or ".join(f"({_EXACT[kind].format(var)})" for kind in sorted(types))
         lines.append(f"{pad}if not ({tests}): ok = False")
-    child = f"v{depth}"
+    child = f"v{int(var[1:]) + 1}"  # one name per level of the payload, whatever the indentation
     items = branch.get(0)
     if items is not None and _watched(items):
         # Where the schema allows nothing but an array, the accepted value is one.
@@ -99,6 +99,11 @@ def _source(branch: dict, var: str, depth: int, lines: list) -> None:
             lines.append(f"{pad}if isinstance({var}, dict):")
         inner = pad + "    " * guard
         for key, sub in keys:
+            if key in required and not guard:
+                # The engine accepted an object that requires this key: it is there.
+                lines.append(f"{inner}{child} = {var}[{key!r}]")
+                _source(sub, child, depth, lines)
+                continue
             # `in` first: most params are usually absent, and a miss costs less than `.get`.
             lines.append(f"{inner}if {key!r} in {var}:")
             lines.append(f"{inner}    {child} = {var}[{key!r}]")

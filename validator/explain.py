@@ -91,10 +91,19 @@ class Failure:
         self.rule = loader.rules().get(id(schema))
 
     @property
-    def branches(self):
-        if callable(self._branches):
-            self._branches = self._branches()
+    def branches(self) -> list:
+        if self._branches is _LAZY:
+            self._branches = _any_of_faults(self.expected, self.instance, self.path)
         return self._branches
+
+    def fails_only_at(self, reported: set) -> bool:
+        """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
+        if self._branches is _LAZY and _all_readable(self.expected):
+            return any(_faults(branch, self.instance, self.path, [], reported) for branch in self.expected)
+        return any(all(_covered(path, reported) for path in branch) for branch in self.branches)
+
+
+_LAZY = object()  # an anyOf's branches, not listed by the compiled engine: worked out when asked for
 
 
 # ---- reading each engine's findings ------------------------------------------------------------
@@ -177,7 +186,7 @@ def _from_compiled(error, clean) -> Failure:
         branches = [_branch_faults(found, clean) for found in kind.context]
     else:
         schema_path = schema_path[:-1] + ("anyOf",)
-        branches = functools.partial(_any_of_faults, schema["anyOf"], instance, path)
+        branches = _LAZY
     return Failure(keyword, schema[keyword], instance, schema, path, schema_path, branches)
 
 
@@ -200,7 +209,11 @@ def _branch_faults(errors, clean) -> list[tuple]:
 def _any_of_faults(branches: list, instance, path: tuple):
     """For each branch, the params `instance` fails it at; each found only when asked for."""
     if _all_readable(branches):
-        return [_faults(branch, instance, path) for branch in branches]
+        found = []
+        for branch in branches:
+            found.append([])
+            _faults(branch, instance, path, found[-1])
+        return found
     found = next(_any_of_engine(json.dumps(branches)).iter_errors(instance))
     return [[path + tuple(p) for p in _branch_faults(errors, instance)] for errors in found.kind.context]
 
@@ -269,34 +282,45 @@ def _readable(schema) -> bool:
     return True
 
 
-def _faults(schema, value, path: tuple, found: list | None = None) -> list[tuple]:
-    """The params `value` (JSON data at `path`) fails `schema` at, as `_at_fault` names them.
+def _faults(schema, value, path: tuple, found: list, reported: set | None = None) -> bool:
+    """Add to `found` the params `value` (JSON data at `path`) fails `schema` at, as `_at_fault` names them.
 
-    For the keywords documented rules are written in (`_readable`).
+    For the keywords documented rules are written in (`_readable`).  Given
+    `reported`, stop at the first such param not at or beneath a reported
+    one, and say whether there was none.
     """
-    if found is None:
-        found = []
     if schema is True:
-        return found
+        return True
     for keyword, expected in schema.items():
         if keyword == "required":
             if isinstance(value, dict):
-                found.extend(path + (key,) for key in expected if key not in value)
+                faults = [path + (key,) for key in expected if key not in value]
+            else:
+                continue
         elif keyword == "properties":
             if isinstance(value, dict):
                 for key, sub in expected.items():
-                    if key in value:
-                        _faults(sub, value[key], path + (key,), found)
+                    if key in value and not _faults(sub, value[key], path + (key,), found, reported):
+                        return False
+            continue
         elif keyword == "type":
-            if not any(_TYPES[kind](value) for kind in ([expected] if isinstance(expected, str) else expected)):
-                found.append(path)
+            if any(_TYPES[kind](value) for kind in ([expected] if isinstance(expected, str) else expected)):
+                continue
+            faults = [path]
         elif keyword == "const":
-            if not _equal(value, expected):
-                found.append(path)
+            if _equal(value, expected):
+                continue
+            faults = [path]
         elif keyword == "enum":
-            if not any(_equal(value, allowed) for allowed in expected):
-                found.append(path)
-    return found
+            if any(_equal(value, allowed) for allowed in expected):
+                continue
+            faults = [path]
+        else:
+            continue
+        if reported is not None and not all(_covered(fault, reported) for fault in faults):
+            return False
+        found.extend(faults)
+    return True
 
 
 def _compiled_failures(clean, name: str) -> list | None:
@@ -478,7 +502,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE):
 
     rule_failures = []
     for failure in failures:
-        if failure.branches and failure.rule is not None:
+        if failure.keyword == "anyOf" and failure.rule is not None:
             rule_failures.append(failure)
         else:
             errors.extend(_explain(failure, name))
@@ -487,7 +511,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE):
     # (a component whose `enabled` is not a boolean) is noise: drop it.
     reported = {e.path for e in errors} if rule_failures else set()
     for failure in rule_failures:
-        if not any(all(_covered(path, reported) for path in branch) for branch in failure.branches):
+        if not reported or not failure.fails_only_at(reported):
             errors.extend(_explain(failure, name))
 
     if len(errors) == 1:  # the common case needs no ranking or ordering
