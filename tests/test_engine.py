@@ -38,6 +38,7 @@ def test_the_compiled_engine_is_in_use():
 @pytest.mark.parametrize("params", list(_cases()))
 def test_both_explanations_agree_on_the_examples(params):
     assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False))
+    assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, parsed=True))
 
 
 def test_both_explanations_agree_on_hostile_input():

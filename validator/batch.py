@@ -132,13 +132,16 @@ def check_chunk(data: bytes, first_line: int, settings: Settings):
     from . import report
     from .cli import Unusable, parse_form, parse_json
 
+    from . import explain, loader
+
     if settings.response:
         from . import response as check
-        lint = _no_lint
+        lint, name = _no_lint, loader.RESPONSE_FILE
     else:
         from . import check
         from .linting import lint
-    is_valid, iter_errors = check.is_valid, check.iter_errors
+        name = loader.ROOT_FILE
+    is_valid, iter_errors, explain_errors = check.is_valid, check.iter_errors, explain.iter_errors
     fill_defaults = None
     if settings.defaults:
         from .defaults import fill_defaults
@@ -153,7 +156,8 @@ def check_chunk(data: bytes, first_line: int, settings: Settings):
 
     for number, raw in enumerate(data.split(b"\n"), first_line):
         params = fast(raw)  # a line ending in \r reads the same: JSON counts it as white space
-        if params is _STRICT:
+        parsed = params is not _STRICT
+        if not parsed:
             if not raw.strip():
                 continue  # a blank line
             try:
@@ -167,7 +171,12 @@ def check_chunk(data: bytes, first_line: int, settings: Settings):
                 if not text:
                     lines.append(report.json_unusable(shown, str(exc), line=number))
                 continue
-        errors = () if is_valid(params) else list(iter_errors(params))
+        if is_valid(params):
+            errors = ()
+        elif parsed:  # what orjson made is JSON data through and through: no need for a JSON-only copy
+            errors = list(explain_errors(params, name=name, parsed=True))
+        else:
+            errors = list(iter_errors(params))
         warnings = lint(params)
         effective = fill_defaults(params) if fill_defaults is not None and not errors else None
         counts[INVALID if errors or (warnings_fail and warnings) else VALID] += 1
