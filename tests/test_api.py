@@ -117,3 +117,40 @@ def test_documented_submodules_need_no_import_of_their_own(name):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).parent.parent).stdout
     assert out.split() == ["module", f"validator.{name}"]
+
+
+def test_errors_are_immutable_values_with_a_readable_repr():
+    import copy
+    import pickle
+
+    error = validator.ParamError("a[b]", ("a", "b"), "parameter_unknown", "Received unknown parameter: a[b].",
+                                 ("additionalProperties",))
+    with pytest.raises(AttributeError):
+        error.code = "x"
+    with pytest.raises(AttributeError):
+        del error.param
+    assert error == validator.ParamError("a[b]", ("a", "b"), "parameter_unknown", "Received unknown parameter: a[b].")
+    assert hash(error) == hash(copy.deepcopy(error)) and pickle.loads(pickle.dumps(error)) == error
+    assert pickle.loads(pickle.dumps(error)).schema_path == ("additionalProperties",)
+    assert error != validator.LintWarning(*[getattr(error, name) for name in ("param", "path", "code", "message")])
+    assert repr(error) == ("ParamError(param='a[b]', path=('a', 'b'), code='parameter_unknown', "
+                           "message='Received unknown parameter: a[b].')")
+    assert str(error) == error.message
+
+
+def test_errors_name_where_in_the_schemas_they_were_found():
+    (error,) = validator.iter_errors({"components": {"buy_button": {"enabled": False}}})
+    assert error.code == "no_component_enabled"
+    assert error.schema_path == ("properties", "components", "allOf", 0, "anyOf")
+
+
+def test_one_bracket_notation_for_messages_docs_and_form_bodies():
+    from validator.errors import KEY_LIMIT, bracket
+
+    assert bracket(()) == "" and bracket(("a",)) == "a" and bracket(("a", "b", 0)) == "a[b][0]"
+    long = "k" * (KEY_LIMIT + 10)
+    assert bracket(("a", long)) == f"a[{'k' * KEY_LIMIT}…]"            # messages: cut, one line
+    assert bracket(("a", "x\ny")) == "a[x\\ny]"
+    assert bracket(("a", long), whole=True) == f"a[{long}]"           # docs, form: as they are
+    assert bracket(("a", None, "b"), whole=True, appended=True) == "a[][b]"  # the form codec's appended item
+    assert bracket((None,)) == "None"                                  # a non-string key in a payload

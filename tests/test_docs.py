@@ -309,13 +309,11 @@ def _ordinary_words() -> set:
     ``"message"``), and two words of any JSON API: ``"error"``, the key of an
     error body, and ``"id"``.  Field names with an ``_`` are never exempt.
     """
-    from dataclasses import fields
-
     from jsonschema_specifications import REGISTRY
 
     dialect = "https://json-schema.org/draft/2020-12/schema"
     resolver = REGISTRY.resolver(dialect)
-    words = {"error", "id"} | {item.name for item in fields(validator.ParamError)}
+    words = {"error", "id"} | set(validator.ParamError.__match_args__)
     for entry in resolver.lookup(dialect).contents["allOf"]:
         vocabulary = resolver.lookup(entry["$ref"]).contents
         words |= set(vocabulary.get("properties", {}))

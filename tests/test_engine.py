@@ -32,12 +32,13 @@ def stock_verdict(params):
 
 
 def test_the_compiled_engine_is_in_use():
-    assert check._PARAMS._engine is not None, "jsonschema-rs should be installed with the project"
+    assert check._PARAMS.compiled, "jsonschema-rs should be installed with the project"
 
 
 @pytest.mark.parametrize("params", list(_cases()))
 def test_both_explanations_agree_on_the_examples(params):
     assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False))
+    assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, parsed=True))
 
 
 def test_both_explanations_agree_on_hostile_input():
@@ -47,17 +48,24 @@ def test_both_explanations_agree_on_hostile_input():
         assert list(explain.iter_errors(params)) == list(explain.iter_errors(params, compiled=False)), name
 
 
-def test_rules_are_explained_by_stock_jsonschema():
-    """A broken rule needs the schema objects only stock jsonschema's errors carry."""
-    broken = json.loads((EXAMPLES / "invalid" / "save-enabled-without-usage.json").read_text())["params"]
-    assert explain._compiled_failures(scrub(broken)[0], loader.ROOT_FILE) is None
-    plain_mistake = json.loads((EXAMPLES / "invalid" / "enum-wrong-case.json").read_text())["params"]
-    assert explain._compiled_failures(scrub(plain_mistake)[0], loader.ROOT_FILE)
+@pytest.mark.parametrize("case", ["save-enabled-without-usage", "all-components-disabled", "enum-wrong-case"])
+def test_rules_are_explained_from_the_compiled_engine(case):
+    """A broken rule is explained from jsonschema-rs's own findings: its keyword location ties it to the rule."""
+    broken = json.loads((EXAMPLES / "invalid" / f"{case}.json").read_text())["params"]
+    failures = explain._compiled_failures(scrub(broken)[0], loader.ROOT_FILE)
+    assert failures
+    stock = [explain._from_stock(error) for error in explain.stock().iter_errors(scrub(broken)[0])]
+    def seen(found):
+        return sorted((f.keyword, f.path, f.schema_path, id(f.schema), [sorted(set(b)) for b in f.branches]) for f in found)
+
+    assert seen(failures) == seen(stock)
 
 
 @pytest.mark.parametrize("params", list(_cases()))
 def test_fast_verdict_agrees_with_stock(params):
-    assert check._PARAMS._fast_verdict(params) in (stock_verdict(params), None)
+    from validator import engine
+
+    assert engine.compiled().is_valid(params) == stock_verdict(params)
     assert validator.is_valid(params) == stock_verdict(params)
 
 
@@ -72,30 +80,31 @@ ODD_VALUES = [(), ("customer",), ["x"], {"a": 1}, {1: 2}, 2**64, -(2**64), 10**5
               Fraction(3), IntFlagLike.ONE, bytearray(b"x")]
 
 
-@given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),
-       st.sampled_from(sorted((EXAMPLES / "valid").glob("*.json"))))
-def test_odd_values_anywhere_agree(where, value, base):
-    """Put an odd Python value at a schema position of a valid example: our verdict is never looser than stock's."""
-    path, _ = where
+def _put(path, value, base: Path):
+    """A valid example with `value` at the schema position `path` (None where the example has no such place)."""
     params = json.loads(base.read_text())
     target = params
     for part in path[:-1]:
         if isinstance(part, int):
             if not isinstance(target, list) or not target:
-                return
+                return None
             target = target[0]
         else:
             target = target.setdefault(part, {}) if isinstance(target, dict) else None
             if target is None:
-                return
+                return None
     if not path:
-        params = value
-    elif isinstance(path[-1], int):
+        return value
+    if isinstance(path[-1], int):
         if not isinstance(target, list):
-            return
+            return None
         target[:] = [value]
     elif isinstance(target, dict):
         target[path[-1]] = value
+    return params
+
+
+def _agrees(params) -> None:
     ours = validator.is_valid(params)
     assert ours == (not list(validator.iter_errors(params)))
     clean, problems = scrub(params)
@@ -105,6 +114,24 @@ def test_odd_values_anywhere_agree(where, value, base):
         assert not ours
 
 
+@given(st.sampled_from(sorted(loader.walk(), key=repr)), st.sampled_from(ODD_VALUES),
+       st.sampled_from(sorted((EXAMPLES / "valid").glob("*.json"))))
+def test_odd_values_anywhere_agree(where, value, base):
+    """Put an odd Python value at a schema position of a valid example: our verdict is never looser than stock's."""
+    params = _put(where[0], value, base)
+    if params is not None:
+        _agrees(params)
+
+
+@pytest.mark.parametrize("path", sorted((path for path, _ in loader.walk()), key=repr))
+def test_odd_values_at_every_position_of_the_fullest_example_agree(path):
+    """Every position, in the example that has every param: the generated checks look at each one."""
+    for value in ((), ("x",), Decimal(3), 2**64, -(2**64), "\ud800", "x\udfff", 3.5, b"x", None, True):
+        params = _put(path, value, EXAMPLES / "valid" / "every-param.json")
+        if params is not None:
+            _agrees(params)
+
+
 def test_fallback_without_the_compiled_engine():
     """With jsonschema-rs unimportable, stock jsonschema gives the same verdicts and errors."""
     code = r"""
@@ -112,7 +139,7 @@ import json, sys
 sys.modules["jsonschema_rs"] = None  # makes `import jsonschema_rs` raise ImportError
 import validator
 from validator import check
-assert check._PARAMS._engine is None
+assert not check._PARAMS.compiled
 cases = json.load(sys.stdin)
 print(json.dumps([[validator.is_valid(c), [[e.param, e.code] for e in validator.iter_errors(c)]] for c in cases]))
 """
@@ -126,9 +153,14 @@ print(json.dumps([[validator.is_valid(c), [[e.param, e.code] for e in validator.
 
 
 def test_validation_imports_neither_jsonschema_nor_referencing():
-    """A valid payload is checked by the compiled engine alone: the first call stays cheap."""
+    """A valid payload is checked by the compiled engine alone: the first call stays cheap.
+
+    Nor does it import what costs a process its start and is not needed:
+    dataclasses (which imports inspect, ast and dis), pathlib, copy, difflib.
+    """
+    heavy = {'jsonschema', 'referencing', 'hypothesis', 'dataclasses', 'inspect', 'ast', 'pathlib', 'copy', 'difflib'}
     code = ("import sys, validator; validator.validate({'components': {'buy_button': {'enabled': True}}}); "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'jsonschema', 'referencing', 'hypothesis'}))")
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {heavy!r}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).parent.parent)
     assert done.stdout.strip() == "[]"

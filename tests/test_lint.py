@@ -221,3 +221,43 @@ def test_public_name_is_the_function():
 
     assert validator.lint is linting.lint and callable(validator.lint)
     assert {"lint", "LintWarning"} <= set(validator.__all__)
+
+
+def test_a_condition_outside_the_translated_subset_is_still_evaluated(schema_copy):
+    """x-lint `when` conditions are compiled to Python for the subset the schemas use; any other goes to an engine."""
+    from validator import linting
+    from conftest import clear_validator_caches
+
+    path = schema_copy / "create-params.json"
+    schema = json.loads(path.read_text())
+    when = {"required": ["customer"], "properties": {"customer": {"maxLength": 5}}}
+    schema["x-lint"].append({"param": "customer", "code": "zz_short", "message": "{param} is short.", "when": when})
+    path.write_text(json.dumps(schema))
+    clear_validator_caches()
+    assert linting._condition(when, "v", True) is None  # maxLength: not translated
+    components = {"pricing_table": {"enabled": True}}
+    assert [w.code for w in validator.lint({"customer": "cus_1", "components": components})
+            if w.code == "zz_short"] == ["zz_short"]
+    assert not [w for w in validator.lint({"customer": "cus_PO34b57IOUb83c", "components": components})
+                if w.code == "zz_short"]
+
+
+def test_translated_conditions_agree_with_jsonschema():
+    """Every `when` of the schemas, as compiled to Python, against stock jsonschema on varied objects."""
+    from jsonschema import Draft202012Validator
+
+    from validator import linting, loader
+
+    values = [None, True, False, 0, 1, 1.0, "", "enabled", "disabled", [], {}, {"enabled": True}]
+    conditions = [entry["when"] for node in loader.nodes().values() for entry in node.get("x-lint", ())]
+    assert conditions
+    keys = sorted({key for when in conditions for key in json.dumps(when).split('"') if key.isidentifier()})
+    for when in conditions:
+        test = linting._condition(when, "v", True)
+        assert test is not None, when
+        stock = Draft202012Validator(when)
+        for key in keys:
+            for value in values:
+                for other in ({}, {"enabled": False}):
+                    v = {key: value, **other}
+                    assert eval(test) == stock.is_valid(v), (when, v)  # noqa: S307

@@ -20,7 +20,12 @@ import re
 import sys
 import time
 
+from .errors import plural
+
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+#: The reader of standard output went away (``| head``) before every input was checked:
+#: no verdict, so not 0, 1 or 2.  128 + SIGPIPE, as a shell reports a filter a closed pipe stopped.
+EXIT_READER_GONE = 141
 
 
 class Unusable(Exception):
@@ -144,18 +149,24 @@ def _is_json(body: bytes) -> bool:
     return True
 
 
-def _lines(name: str):
-    """The lines of a file (or stdin) as a stream, so memory stays flat however long it is."""
+def _opened(name: str):
+    """A file (or stdin) to read as a binary stream."""
+    if name == "-":
+        return contextlib.nullcontext(_stdin())
     try:
-        handle = contextlib.nullcontext(_stdin()) if name == "-" else open(name, "rb")
-        with handle as stream:
-            yield from stream
+        return open(name, "rb")
     except OSError as exc:
         raise Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _blocks(stream, name: str):
+    """The chunks of whole lines of a stream (`batch.chunks`); a read error is unusable input."""
+    from .batch import chunks
+
+    try:
+        yield from chunks(stream)
+    except OSError as exc:
+        raise Unusable(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 class _Progress:
@@ -172,14 +183,14 @@ class _Progress:
         except OSError:
             self.size = None
 
-    def update(self, count: int, raw: bytes) -> None:
-        self.read += len(raw)
+    def update(self, count: int, size: int) -> None:
+        self.read += size
         if not self.shown or (now := time.monotonic()) - self.last < 0.2:
             return
         self.last, self.drawn = now, True
         done = f" ({100 * self.read // self.size}%)" if self.size else ""
         with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"\r{self.name}: {_plural(count, 'payload')}{done}")
+            sys.stderr.write(f"\r{self.name}: {plural(count, 'payload')}{done}")
             sys.stderr.flush()
 
     def clear(self) -> None:
@@ -211,67 +222,95 @@ def _validate(args) -> int:
     report = reporters.REPORTERS[args.format]
     load = parse_form if args.form else parse_json
     status = EXIT_VALID
-    progress = None
 
-    def say(text: str) -> None:
-        if progress is not None:
-            progress.clear()
-        _out.line(text)
-
-    def one(params, shown, line=None) -> int:
+    def one(params, shown) -> int:
         errors = list(check.iter_errors(params))
         warnings = lint(params)
         effective = fill_defaults(params) if args.defaults and not errors else None
         # Warnings are advice: they make the verdict invalid only when asked to,
         # and then every report says so, as the exit code does.
         valid = not errors and not (args.strict and warnings)
-        # A stream's text report shows only what needs attention, then a summary.
-        if not (args.jsonl and args.format == "text" and not errors and not warnings and effective is None):
-            say(report(shown, errors, warnings, effective, line=line, valid=valid))
+        _out.line(report(shown, errors, warnings, effective, valid=valid))
         return EXIT_VALID if valid else EXIT_INVALID
 
-    def unusable(exc: Unusable, shown: str, line=None) -> int:
-        if progress is not None:
-            progress.clear()
+    for name in args.files:
+        if _out.gone:  # nobody reads the output any more: stop reading input
+            return EXIT_READER_GONE
+        shown = "<stdin>" if name == "-" else name
+        if args.jsonl:
+            outcome = _stream(name, shown, args)
+            if outcome == EXIT_READER_GONE:
+                return outcome
+            status = max(status, outcome)
+            continue
+        try:
+            params = load(_read(name), shown)
+        except Unusable as exc:
+            _complain(str(exc))
+            if args.format == "json":
+                _out.line(reporters.json_unusable(shown, str(exc)))
+            status = EXIT_UNUSABLE
+            continue
+        status = max(status, one(params, shown))
+    return status
+
+
+def _stream(name: str, shown: str, args) -> int:
+    """``validate --jsonl`` of one file (`batch`): the worst outcome of its lines, or EXIT_READER_GONE."""
+    from . import batch
+
+    settings = batch.Settings(shown, args.format, args.form, args.response, args.defaults, args.strict)
+    counts = [0, 0, 0]
+    broken = False
+    progress = _Progress(shown)
+    try:
+        with _opened(name) as stream:
+            found = batch.results(_blocks(stream, shown), settings, args.jobs or batch.default_jobs())
+            try:
+                for segments, chunk_counts, size, last in found:
+                    progress.clear()
+                    for where, data in segments:
+                        if where == batch.STDOUT:
+                            _out.write(data)
+                        else:
+                            _complain_bytes(data)
+                    counts = [a + b for a, b in zip(counts, chunk_counts)]
+                    progress.update(sum(counts), size)
+                    if _out.gone and not last:
+                        return EXIT_READER_GONE  # stop reading: no verdict on lines never checked
+            finally:
+                found.close()
+    except Unusable as exc:  # the file itself: it could not be opened, or reading it failed
+        progress.clear()
         _complain(str(exc))
         if args.format == "json":
-            say(reporters.json_unusable(shown, str(exc), line=line))
-        return EXIT_UNUSABLE
+            from .report import json_unusable
 
-    for name in args.files:
-        shown = "<stdin>" if name == "-" else name
-        if not args.jsonl:
-            try:
-                params = load(_read(name), shown)
-            except Unusable as exc:
-                status = max(status, unusable(exc, shown))
-                continue
-            status = max(status, one(params, shown))
-            continue
-        counts = {EXIT_VALID: 0, EXIT_INVALID: 0, EXIT_UNUSABLE: 0}
-        progress = _Progress(shown)
-        try:
-            for number, raw in enumerate(_lines(name), 1):
-                if not raw.strip():
-                    continue
-                try:
-                    outcome = one(load(raw.rstrip(b"\r\n"), f"{shown}:{number}"), shown, line=number)
-                except Unusable as exc:
-                    outcome = unusable(exc, shown, line=number)
-                counts[outcome] += 1
-                progress.update(sum(counts.values()), raw)
-        except Unusable as exc:  # the file itself: it could not be opened, or reading it failed
-            status = max(status, unusable(exc, shown))
-            if not any(counts.values()):
-                continue
-        finally:
-            progress.clear()
-            progress = None
-        status = max([status] + [code for code, count in counts.items() if count])
-        if args.format == "text":
-            say(f"{shown}: {_plural(sum(counts.values()), 'payload')}: {counts[EXIT_VALID]} valid, "
-                f"{counts[EXIT_INVALID]} invalid, {counts[EXIT_UNUSABLE]} unusable")
-    return status
+            _out.line(json_unusable(shown, str(exc)))
+        if not any(counts):
+            return EXIT_UNUSABLE
+        broken = True
+    finally:
+        progress.clear()
+    if args.format == "text":
+        _out.line(f"{shown}: {plural(sum(counts), 'payload')}: {counts[EXIT_VALID]} valid, "
+                  f"{counts[EXIT_INVALID]} invalid, {counts[EXIT_UNUSABLE]} unusable")
+    return EXIT_UNUSABLE if broken else _worst(counts)
+
+
+def _worst(counts) -> int:
+    return max([EXIT_VALID] + [code for code, count in enumerate(counts) if count])
+
+
+def _complain_bytes(data: bytes) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+        stream = getattr(sys.stderr, "buffer", None)
+        if stream is None:
+            sys.stderr.write(data.decode("utf-8", "replace"))
+        else:
+            stream.write(data)
+        sys.stderr.flush()
 
 
 def parse_form(data: bytes, name: str, json_hint: str = "validate it without --form") -> dict:
@@ -411,6 +450,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _jobs(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-session",
@@ -445,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--response", action="store_true",
                        help="check each input as the Customer Session object the endpoint returns (the "
                             "response schema) instead of the create params; no lint, no --defaults, no --form")
+    check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
+                       help="with --jsonl: check chunks of lines in N processes at once (default: one per core "
+                            "available); output stays in input order")
     check.add_argument("--strict", action="store_true",
                        help="treat lint warnings (legal but pointless or suspicious settings) as failures: an "
                             "input with a warning is reported invalid (text: 'invalid under --strict'; json: "

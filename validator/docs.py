@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from . import loader
+from .errors import bracket
 from .linting import ID_PREFIX_UNEXPECTED, INTEGER_AS_FLOAT, STRING_EMPTY
 
 #: What the docs show in place of a secret value.
@@ -99,8 +100,7 @@ def anchor(path, root: str = loader.ROOT_FILE) -> str:
 
 def brackets(path) -> str:
     """Stripe's bracket form, never shortened (errors.bracket shortens long keys for messages)."""
-    head, *rest = (str(part) for part in path)
-    return head + "".join(f"[{part}]" for part in rest)
+    return bracket(path, whole=True)
 
 
 def as_json(value, indent=None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 #: Every code a ParamError can carry.  Stripe's own codes where Stripe has
 #: one for the mistake; our own, documented in the README, otherwise.  A
@@ -25,27 +24,44 @@ KEY_LIMIT = 50
 
 # Control characters in a key would let a payload forge lines of a report;
 # a lone surrogate cannot be written out as UTF-8 at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 
 
 def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    # The pattern is compiled on first use (here, on a rare path), not when a process starts.
+    return re.sub(_CONTROL, lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def bracket(path) -> str:
+def bracket(path, *, whole: bool = False, appended: bool = False) -> str:
     """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root.
 
     Keys are cut at KEY_LIMIT characters, and control characters in them are
-    shown as escapes, so a param always prints on one line.
+    shown as escapes, so a param always prints on one line.  ``whole`` keeps
+    every key as it is (the docs, which name only the schemas' own params,
+    and the form codec, which quotes what it was given); ``appended`` writes
+    a ``None`` part as ``[]``, the form codec's appended array item.
     """
     if not path:
         return ""
-    if len(path) == 1 and path[0].__class__ is str and len(path[0]) <= KEY_LIMIT and path[0].isprintable():
+    if len(path) == 1 and path[0].__class__ is str and (whole or len(path[0]) <= KEY_LIMIT and path[0].isprintable()):
         return path[0]  # a top-level key: the cheap, common case
-    parts = list(map(str, path))
-    if max(map(len, parts)) > KEY_LIMIT or not "".join(parts).isprintable():  # rare: a long or odd key
+    if appended:
+        parts = ["" if part is None else str(part) for part in path]
+    else:
+        parts = list(map(str, path))
+    if not whole and (max(map(len, parts)) > KEY_LIMIT or not "".join(parts).isprintable()):  # rare: a long or odd key
         parts = [shorten(_printable(part[: KEY_LIMIT + 1]), KEY_LIMIT) for part in parts]
     return parts[0] + "[" + "][".join(parts[1:]) + "]" if len(parts) > 1 else parts[0]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 error``, ``2 errors``: a count and a regular noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def path_order(path) -> tuple:
+    """A sort key for param paths: keys and indices never compare with each other directly."""
+    return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
@@ -72,27 +88,78 @@ def describe(value) -> str:
     return f"a value of Python type {shorten(type(value).__name__)}"
 
 
-@dataclass(frozen=True)
+_set = object.__setattr__
+
+
 class Finding:
     """Something to say about one param.
 
     ``param`` is the param in Stripe's bracket notation, ``path`` the same
     position as a tuple of keys and indices, ``code`` a stable machine code
-    and ``message`` one sentence for a person.
+    and ``message`` one sentence for a person.  Immutable; equal when the
+    class and all four fields are equal.
+
+    Hand-written rather than a dataclass: ``dataclasses`` imports inspect,
+    ast and dis, which a process checking one payload would pay for at start.
     """
 
-    param: str
-    path: tuple
-    code: str
-    message: str
+    __slots__ = ("param", "path", "code", "message")
+    __match_args__ = ("param", "path", "code", "message")
+
+    def __init__(self, param: str, path: tuple, code: str, message: str):
+        _set(self, "param", param)
+        _set(self, "path", path)
+        _set(self, "code", code)
+        _set(self, "message", message)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}: a {type(self).__name__} is immutable")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r}: a {type(self).__name__} is immutable")
+
+    def _fields(self) -> tuple:
+        return self.param, self.path, self.code, self.message
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(param={self.param!r}, path={self.path!r}, code={self.code!r}, "
+                f"message={self.message!r})")
+
+    def __reduce__(self):
+        return self.__class__, self._fields()
 
     def __str__(self) -> str:
         return self.message
 
 
-@dataclass(frozen=True)
+
 class ParamError(Finding):
-    """One problem with one param: the payload is invalid."""
+    """One problem with one param: the payload is invalid.
+
+    ``schema_path`` says where in the schemas the failing keyword is, for
+    whoever debugs a schema: the keywords from the root schema down to it,
+    ``$ref`` steps left out (jsonschema's ``absolute_schema_path``), e.g.
+    ``("properties", "components", "allOf", 0, "anyOf")``; ``()`` for a value
+    that is not JSON data.  It is not part of equality: two engines may find
+    the same error through different keywords.
+    """
+
+    __slots__ = ("schema_path",)
+
+    def __init__(self, param: str, path: tuple, code: str, message: str, schema_path: tuple = ()):
+        super().__init__(param, path, code, message)
+        _set(self, "schema_path", schema_path)
+
+    def __reduce__(self):
+        return self.__class__, (*self._fields(), self.schema_path)
 
 
 class ValidationError(ValueError):
@@ -101,6 +168,6 @@ class ValidationError(ValueError):
     def __init__(self, errors: list[ParamError]):
         self.errors = list(errors)
         count = len(self.errors)
-        lines = [f"{count} invalid parameter{'s' if count != 1 else ''}:"]
+        lines = [f"{plural(count, 'invalid parameter')}:"]
         lines += [f"  - {error.message} [{error.code}]" for error in self.errors]
         super().__init__("\n".join(lines))

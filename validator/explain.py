@@ -1,17 +1,24 @@
 """Explaining what is wrong with a payload: the detailed, slower path.
 
-jsonschema-rs (or, for a broken rule, stock jsonschema) finds every failing
-keyword; this module translates each into a ParamError naming the param at
-fault, in Stripe's terms.  The schemas decide; nothing here knows a param.
+An engine finds every failing keyword — jsonschema-rs, the compiled engine,
+or stock jsonschema where jsonschema-rs is missing or cannot read the
+payload (a value that is not JSON data) — and this module translates each
+into a ParamError naming the param at fault, in Stripe's terms.  Both
+engines' findings become the same `Failure`s, so one translation serves
+both, and tests hold them to the same errors.
+
+The translation is shaped like python-jsonschema's ``_keywords.py``: one
+small function per keyword, found through `KEYWORDS`; a keyword with no
+function of its own gets `_unmapped`.  A failure inside a documented rule
+(a titled ``allOf`` entry) speaks in the rule's words.  The schemas decide;
+nothing here knows a param.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
-from typing import Iterator, NamedTuple
 
 from . import engine, loader
 from .errors import (
@@ -26,6 +33,7 @@ from .errors import (
     ParamError,
     bracket,
     describe,
+    path_order,
 )
 from .plain import scrub
 
@@ -49,6 +57,9 @@ _SUGGEST_LIMIT = 10
 _JSON_TYPE_NAMES = {"object": "an object", "array": "an array", "string": "a string", "integer": "an integer",
                     "number": "a number", "boolean": "a boolean", "null": "null"}
 
+# What jsonschema-rs cannot read, or where its findings cannot be placed: stock jsonschema explains.
+_UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError)
+
 
 @functools.cache
 def stock(name: str = loader.ROOT_FILE):
@@ -57,6 +68,273 @@ def stock(name: str = loader.ROOT_FILE):
 
     root = loader.root(name)
     return validator_for(root)(root, registry=loader.registry())
+
+
+class Failure:
+    """One failing keyword, as either engine finds it.
+
+    ``keyword`` fails with its value ``expected`` (as the schema states it)
+    in ``schema``, the schema object holding it; ``instance`` is the value
+    at ``path`` in the payload; ``schema_path`` the keywords from the root
+    down to it (``$ref`` steps left out); ``rule`` the documented rule
+    (titled ``allOf`` entry) the keyword belongs to, or None.  For an
+    ``anyOf``, ``branches`` holds the params each branch's failures are
+    about (`_at_fault`), in branch order; where the compiled engine did not
+    list them, they are worked out when first asked for (`_faults`).
+    """
+
+    __slots__ = ("keyword", "expected", "instance", "schema", "path", "schema_path", "rule", "_branches")
+
+    def __init__(self, keyword, expected, instance, schema, path, schema_path=(), branches=()):
+        self.keyword, self.expected, self.instance, self.schema = keyword, expected, instance, schema
+        self.path, self.schema_path, self._branches = path, schema_path, branches
+        self.rule = loader.rules().get(id(schema))
+
+    @property
+    def branches(self) -> list:
+        if self._branches is _LAZY:
+            self._branches = _any_of_faults(self.expected, self.instance, self.path)
+        return self._branches
+
+    def fails_only_at(self, reported: set) -> bool:
+        """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
+        if self._branches is _LAZY and _all_readable(self.expected):
+            return any(_faults(branch, self.instance, self.path, [], reported) for branch in self.expected)
+        return any(all(_covered(path, reported) for path in branch) for branch in self.branches)
+
+
+_LAZY = object()  # an anyOf's branches, not listed by the compiled engine: worked out when asked for
+
+
+# ---- reading each engine's findings ------------------------------------------------------------
+
+
+def _from_stock(error) -> Failure:
+    branches: dict = {}
+    for sub in error.context or ():
+        branches.setdefault(sub.relative_schema_path[0], []).extend(
+            _at_fault(sub.validator, sub.validator_value, sub.instance, sub.schema, tuple(sub.absolute_path)))
+    return Failure(error.validator, error.validator_value, error.instance, error.schema,
+                   tuple(error.absolute_path), tuple(error.absolute_schema_path), [branches[k] for k in sorted(branches)])
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyword_at(location: str) -> tuple[dict, str, str]:
+    """The schema object and keyword an absolute keyword location (``uri#/json/pointer``) names.
+
+    Also the keyword as jsonschema-rs names the failure: an ``anyOf`` the
+    compiled engine checks as ``if``/``else: false`` (`engine._compiled_form`)
+    fails at ``.../else``, as a false schema.
+    """
+    uri, _, pointer = location.partition("#")
+    parent, _, keyword = pointer.rpartition("/")
+    schema, _ = loader.lookup(f"{uri}#{parent}", uri)
+    keyword = keyword.replace("~1", "/").replace("~0", "~")
+    if isinstance(schema, dict) and keyword == "else" and "else" not in schema and "anyOf" in schema:
+        return schema, "anyOf", "falseSchema"
+    if not isinstance(schema, dict) or keyword not in schema:
+        raise KeyError(location)
+    return schema, keyword, keyword
+
+
+# Keys under which a schema keeps a map of names: a "$ref" there is a name, not a step through a reference.
+_NAME_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+
+
+def _evaluated(steps) -> tuple:
+    """jsonschema-rs's evaluation path without its ``$ref`` steps: stock jsonschema's absolute schema path."""
+    if "$ref" not in steps:
+        return tuple(steps)
+    if "$ref" not in _names():
+        return tuple([step for step in steps if step != "$ref"])
+    return tuple(step for step, before in zip(steps, [None, *steps]) if step != "$ref" or before in _NAME_MAPS)
+
+
+@functools.cache
+def _names() -> frozenset:
+    """Every name a schema gives a property or definition (a "$ref" among them would be a name, not a step)."""
+    found, stack = set(), list(loader.contents().values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in _NAME_MAPS and isinstance(value, dict):
+                    found.update(value)
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return frozenset(found)
+
+
+def _value_at(value, path):
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _from_compiled(error, clean) -> Failure:
+    schema, keyword, reported = _keyword_at(error.absolute_keyword_location)
+    kind = error.kind
+    if kind.name != reported:  # a false schema of our own, or a keyword reported under another name
+        raise KeyError(kind.name)
+    path = tuple(error.instance_path)
+    schema_path = _evaluated(error.evaluation_path)
+    instance = _value_at(clean, path)
+    if keyword != "anyOf":
+        branches = ()
+    elif reported == "anyOf":
+        branches = [_branch_faults(found, clean) for found in kind.context]
+    else:
+        schema_path = schema_path[:-1] + ("anyOf",)
+        branches = _LAZY
+    return Failure(keyword, schema[keyword], instance, schema, path, schema_path, branches)
+
+
+def _branch_faults(errors, clean) -> list[tuple]:
+    """The params one ``anyOf`` branch's jsonschema-rs errors are about."""
+    faults = []
+    for error in errors:
+        schema, keyword, _ = _keyword_at(error.absolute_keyword_location)
+        path = tuple(error.instance_path)
+        if keyword in _NAMING:
+            faults.extend(_at_fault(keyword, schema[keyword], _value_at(clean, path), schema, path))
+        else:
+            faults.append(path)
+    return faults
+
+
+# ---- an anyOf's branches, worked out where the compiled engine did not list them ----------------
+
+
+def _any_of_faults(branches: list, instance, path: tuple):
+    """For each branch, the params `instance` fails it at; each found only when asked for."""
+    if _all_readable(branches):
+        found = []
+        for branch in branches:
+            found.append([])
+            _faults(branch, instance, path, found[-1])
+        return found
+    found = next(_any_of_engine(json.dumps(branches)).iter_errors(instance))
+    return [[path + tuple(p) for p in _branch_faults(errors, instance)] for errors in found.kind.context]
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of_engine(branches: str):
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for({"anyOf": json.loads(branches)})
+
+
+_TYPES = {
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "string": lambda value: isinstance(value, str),
+    "boolean": lambda value: isinstance(value, bool),
+    "null": lambda value: value is None,
+    "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
+    "integer": lambda value: (isinstance(value, int) and not isinstance(value, bool)
+                              or isinstance(value, float) and value.is_integer()),
+}
+_SILENT = {"title", "description", "$comment", "examples", "default"}
+
+
+def _equal(one, two) -> bool:
+    """JSON Schema's equality, as stock jsonschema decides it: ``1`` is not ``true``, ``1.0`` is ``1``."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, list) and isinstance(two, list):
+        return len(one) == len(two) and all(map(_equal, one, two))
+    if isinstance(one, dict) and isinstance(two, dict):
+        return one.keys() == two.keys() and all(_equal(one[key], two[key]) for key in one)
+    if isinstance(one, bool) or isinstance(two, bool):
+        return False
+    return one == two
+
+
+_READABLE: dict = {}
+
+
+def _all_readable(branches: list) -> bool:
+    """`_readable` of every branch; remembered per ``anyOf`` (the schemas' own lists, loaded once)."""
+    known = _READABLE.get(id(branches))
+    if known is None or known[0] is not branches:
+        known = _READABLE[id(branches)] = (branches, all(map(_readable, branches)))
+    return known[1]
+
+
+def _readable(schema) -> bool:
+    """True when `_faults` reads every keyword of `schema`."""
+    if schema is True:
+        return True
+    if not isinstance(schema, dict):
+        return False
+    for keyword, expected in schema.items():
+        if keyword == "type":
+            if not all(kind in _TYPES for kind in ([expected] if isinstance(expected, str) else expected)):
+                return False
+        elif keyword == "properties":
+            if not all(map(_readable, expected.values())):
+                return False
+        elif keyword not in _SILENT and keyword not in ("required", "const", "enum"):
+            return False
+    return True
+
+
+def _faults(schema, value, path: tuple, found: list, reported: set | None = None) -> bool:
+    """Add to `found` the params `value` (JSON data at `path`) fails `schema` at, as `_at_fault` names them.
+
+    For the keywords documented rules are written in (`_readable`).  Given
+    `reported`, stop at the first such param not at or beneath a reported
+    one, and say whether there was none.
+    """
+    if schema is True:
+        return True
+    for keyword, expected in schema.items():
+        if keyword == "required":
+            if isinstance(value, dict):
+                faults = [path + (key,) for key in expected if key not in value]
+            else:
+                continue
+        elif keyword == "properties":
+            if isinstance(value, dict):
+                for key, sub in expected.items():
+                    if key in value and not _faults(sub, value[key], path + (key,), found, reported):
+                        return False
+            continue
+        elif keyword == "type":
+            if any(_TYPES[kind](value) for kind in ([expected] if isinstance(expected, str) else expected)):
+                continue
+            faults = [path]
+        elif keyword == "const":
+            if _equal(value, expected):
+                continue
+            faults = [path]
+        elif keyword == "enum":
+            if any(_equal(value, allowed) for allowed in expected):
+                continue
+            faults = [path]
+        else:
+            continue
+        if reported is not None and not all(_covered(fault, reported) for fault in faults):
+            return False
+        found.extend(faults)
+    return True
+
+
+def _compiled_failures(clean, name: str) -> list | None:
+    """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`."""
+    validator = engine.compiled(name)
+    if validator is None:
+        return None
+    try:
+        return [_from_compiled(error, clean) for error in validator.iter_errors(clean)]
+    except _UNREADABLE:
+        return None
+
+
+# ---- one function per keyword ------------------------------------------------------------------
 
 
 def _listed(values) -> str:
@@ -78,127 +356,131 @@ def _shown(value, path, name: str) -> str:
     return describe(value)
 
 
-class _Failure(NamedTuple):
-    """A failing keyword, in the fields of jsonschema's ValidationError that `_explain` reads."""
-
-    validator: str
-    validator_value: object
-    instance: object
-    schema: dict
-    absolute_path: tuple
+def _extras(schema: dict, instance: dict) -> list:
+    """The keys of `instance` that an ``additionalProperties: false`` in `schema` refuses."""
+    known = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    return [key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)]
 
 
-# jsonschema-rs error kinds explained here, and how to read the keyword's value off each.
-_KIND_VALUES = {
-    "required": lambda kind: [kind.property],
-    "additionalProperties": lambda kind: False,
-    "type": lambda kind: kind.types,
-    "enum": lambda kind: kind.options,
-    "const": lambda kind: kind.expected_value,
-    "maximum": lambda kind: kind.limit,
-}
-
-
-def _value_at(value, path):
-    for part in path:
-        value = value[part]
-    return value
-
-
-def _compiled_failures(clean, name: str) -> list | None:
-    """The failing keywords as jsonschema-rs finds them; None where stock jsonschema must explain.
-
-    jsonschema-rs is many times faster, but its errors do not carry the
-    schema objects that tie a failure to a documented rule, nor the branches
-    of an ``anyOf``: a payload that breaks a rule (or fails a keyword not
-    mapped here) is explained by stock jsonschema instead.  Tests hold both
-    paths to the same errors.
-    """
-    validator = engine.compiled(name)
-    if validator is None:
-        return None
-    failures = []
-    try:
-        for error in validator.iter_errors(clean):
-            keyword = error.kind.name
-            if keyword not in _KIND_VALUES or "allOf" in error.schema_path:
-                return None
-            path = tuple(error.instance_path)
-            node = loader.at(path, name)
-            if node is None:
-                return None
-            failures.append(_Failure(keyword, _KIND_VALUES[keyword](error.kind), _value_at(clean, path), node, path))
-    except (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError):
-        return None
-    return failures
-
-
-def _extras(error) -> list:
-    """The keys an ``additionalProperties: false`` error is about."""
-    known = error.schema.get("properties", {})
-    patterns = list(error.schema.get("patternProperties", {}))
-    return [key for key in error.instance if key not in known and not any(re.search(p, key) for p in patterns)]
-
-
-def _at_fault(error) -> list[tuple]:
-    """The param paths one jsonschema error is about: an unknown key, a missing param, or the value itself."""
-    path = tuple(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        return [path + (key,) for key in _extras(error)]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        return [path + (key,) for key in error.validator_value if key not in error.instance]
+def _at_fault(keyword: str, expected, instance, schema: dict, path: tuple) -> list[tuple]:
+    """The param paths one failing keyword is about: an unknown key, a missing param, or the value itself."""
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        return [path + (key,) for key in _extras(schema, instance)]
+    if keyword == "required" and isinstance(instance, dict):
+        return [path + (key,) for key in expected if key not in instance]
     return [path]
 
 
-def _explain(error, name: str) -> Iterator[ParamError]:
-    """The ParamErrors one jsonschema error stands for (`name`: the root schema checked against)."""
-    keyword, expected, instance = error.validator, error.validator_value, error.instance
-    rule = loader.rules().get(id(error.schema))
-
-    if keyword == "additionalProperties" and isinstance(instance, dict):
-        extras = _at_fault(error)
-        known = list(error.schema.get("properties", {}))
-        suggest = len(extras) <= _SUGGEST_LIMIT
-        for where in extras:
-            key, param = where[-1], bracket(where)
-            hint = difflib.get_close_matches(key, known, n=1) if suggest and len(key) <= 64 else []
-            yield ParamError(param, where, PARAMETER_UNKNOWN,
-                             f"Received unknown parameter: {param}." + (f" Did you mean {hint[0]}?" if hint else ""))
+def _additional_properties(failure: Failure, name: str):
+    if not isinstance(failure.instance, dict):
+        yield from _unmapped(failure, name)
         return
-    elif keyword == "required" and isinstance(instance, dict):
-        why = f" ({rule['description'].rstrip('.')})" if rule and rule.get("description") else ""
-        for where in _at_fault(error):
-            param = bracket(where)
-            yield ParamError(param, where, rule["title"] if rule else PARAMETER_MISSING,
-                             f"Missing required param: {param}{why}{_allowed(where, name)}.")
-        return
+    extras = [failure.path + (key,) for key in _extras(failure.schema, failure.instance)]
+    known = list(failure.schema.get("properties", {}))
+    suggest = len(extras) <= _SUGGEST_LIMIT
+    for where in extras:
+        key, param = where[-1], bracket(where)
+        hint = _close_match(key, tuple(known)) if suggest and len(key) <= 64 else None
+        yield ParamError(param, where, PARAMETER_UNKNOWN,
+                         f"Received unknown parameter: {param}." + (f" Did you mean {hint}?" if hint else ""),
+                         failure.schema_path)
 
-    path = tuple(error.absolute_path)
+
+@functools.lru_cache(maxsize=4096)
+def _close_match(key: str, known: tuple) -> str | None:
+    """The known name closest to a mistyped `key`, if one is close enough.
+
+    Cached: difflib takes tens of µs per name, and a batch meets the same
+    mistake again and again.
+    """
+    import difflib
+
+    found = difflib.get_close_matches(key, known, n=1)
+    return found[0] if found else None
+
+
+def _required(failure: Failure, name: str):
+    if not isinstance(failure.instance, dict):
+        yield from _unmapped(failure, name)
+        return
+    rule = failure.rule
+    why = f" ({rule['description'].rstrip('.')})" if rule and rule.get("description") else ""
+    for key in failure.expected:
+        if key in failure.instance:
+            continue
+        where = failure.path + (key,)
+        param = bracket(where)
+        yield ParamError(param, where, rule["title"] if rule else PARAMETER_MISSING,
+                         f"Missing required param: {param}{why}{_allowed(where, name)}.", failure.schema_path)
+
+
+def _type(failure: Failure, name: str):
+    # The schema's own order: engines report the allowed types in orders of their own.
+    expected, path = failure.schema.get("type", failure.expected), failure.path
     param = bracket(path)
-    if rule is not None:
-        yield ParamError(param, path, rule["title"],
-                         f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}")
-    elif keyword == "type":
-        # The schema's own order: engines report the allowed types in orders of their own.
-        expected = error.schema.get("type", expected)
-        types = [expected] if isinstance(expected, str) else list(expected)
-        code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
-        names = [_JSON_TYPE_NAMES.get(t, t) for t in types]
-        wanted = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
-        if isinstance(error.schema.get("enum"), list):
-            wanted = f"one of {_listed(error.schema['enum'])}"
-        yield ParamError(param, path, code,
-                         f"{param or 'The payload'} must be {wanted}, not {_shown(instance, path, name)}.")
-    elif keyword in ("enum", "const"):
-        values = expected if keyword == "enum" else [expected]
-        yield ParamError(param, path, PARAMETER_INVALID_ENUM,
-                         f"{param} must be one of {_listed(values)}; got {_shown(instance, path, name)}.")
-    elif keyword == "maximum":
-        yield ParamError(param, path, PARAMETER_ABOVE_MAXIMUM,
-                         f"{param} must be at most {expected}; got {_shown(instance, path, name)}.")
-    else:
-        yield ParamError(param, path, PARAMETER_INVALID,
-                         f"{param or 'The payload'} does not satisfy the schema's {keyword} keyword.")
+    types = [expected] if isinstance(expected, str) else list(expected)
+    code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
+    names = [_JSON_TYPE_NAMES.get(t, t) for t in types]
+    wanted = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+    if isinstance(failure.schema.get("enum"), list):
+        wanted = f"one of {_listed(failure.schema['enum'])}"
+    yield ParamError(param, path, code,
+                     f"{param or 'The payload'} must be {wanted}, not {_shown(failure.instance, path, name)}.",
+                     failure.schema_path)
+
+
+def _enum(failure: Failure, name: str):
+    param = bracket(failure.path)
+    values = failure.expected if failure.keyword == "enum" else [failure.expected]
+    yield ParamError(param, failure.path, PARAMETER_INVALID_ENUM,
+                     f"{param} must be one of {_listed(values)}; got {_shown(failure.instance, failure.path, name)}.",
+                     failure.schema_path)
+
+
+def _maximum(failure: Failure, name: str):
+    param = bracket(failure.path)
+    yield ParamError(param, failure.path, PARAMETER_ABOVE_MAXIMUM,
+                     f"{param} must be at most {failure.expected}; got {_shown(failure.instance, failure.path, name)}.",
+                     failure.schema_path)
+
+
+def _unmapped(failure: Failure, name: str):
+    param = bracket(failure.path)
+    yield ParamError(param, failure.path, PARAMETER_INVALID,
+                     f"{param or 'The payload'} does not satisfy the schema's {failure.keyword} keyword.",
+                     failure.schema_path)
+
+
+def _broken_rule(failure: Failure, name: str):
+    """A failure of a documented rule as a whole (its ``anyOf``, say): the rule's code and message."""
+    rule, param = failure.rule, bracket(failure.path)
+    yield ParamError(param, failure.path, rule["title"],
+                     f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}",
+                     failure.schema_path)
+
+
+#: keyword -> function(failure, root name) yielding ParamErrors.
+KEYWORDS = {
+    "additionalProperties": _additional_properties,
+    "required": _required,
+    "type": _type,
+    "enum": _enum,
+    "const": _enum,
+    "maximum": _maximum,
+}
+# These name the param at fault themselves, inside a rule too (a rule's missing param, an unknown key).
+_NAMING = {"additionalProperties", "required"}
+
+
+def _explain(failure: Failure, name: str):
+    """The ParamErrors one failure stands for (`name`: the root schema checked against)."""
+    if failure.rule is not None and not (failure.keyword in _NAMING and isinstance(failure.instance, dict)):
+        return _broken_rule(failure, name)
+    return KEYWORDS.get(failure.keyword, _unmapped)(failure, name)
+
+
+# ---- the whole report --------------------------------------------------------------------------
 
 
 def _covered(path, blocking: set, strictly: bool = False) -> bool:
@@ -209,39 +491,32 @@ def _covered(path, blocking: set, strictly: bool = False) -> bool:
     return False
 
 
-def _order(path) -> tuple:
-    # Keys and indices never compare with each other directly.
-    return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
-
-
-def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE) -> Iterator[ParamError]:
+def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, parsed: bool = False):
     """Every problem with `params` under the root schema `name`, one per param, in a stable order.
 
     Never raises for bad data.  ``compiled=False`` explains with stock
-    jsonschema alone (the tests compare both ways).
+    jsonschema alone (the tests compare both ways).  ``parsed=True``: the
+    caller vouches that `params` came from a JSON parser that yields only
+    JSON data (strings that are Unicode text, integers within 64 bits, no
+    cycles), so the JSON-only copy (`scrub`) would equal it: it is skipped.
     """
-    clean, errors = scrub(params, name)
+    clean, errors = (params, []) if parsed and compiled else scrub(params, name)
     failures = _compiled_failures(clean, name) if compiled and not errors else None
+    if failures is None:
+        failures = [_from_stock(error) for error in stock(name).iter_errors(clean)]
+
     rule_failures = []
-    if failures is not None:
-        for failure in failures:
+    for failure in failures:
+        if failure.keyword == "anyOf" and failure.rule is not None:
+            rule_failures.append(failure)
+        else:
             errors.extend(_explain(failure, name))
-    else:
-        rules = loader.rules()
-        for error in stock(name).iter_errors(clean):
-            if error.context and id(error.schema) in rules:
-                rule_failures.append(error)
-            else:
-                errors.extend(_explain(error, name))
 
     # A rule that fails only because a value it reads is already reported
     # (a component whose `enabled` is not a boolean) is noise: drop it.
     reported = {e.path for e in errors} if rule_failures else set()
     for failure in rule_failures:
-        branches: dict = {}
-        for sub in failure.context:
-            branches.setdefault(sub.relative_schema_path[0], []).extend(_at_fault(sub))
-        if not any(all(_covered(p, reported) for p in paths) for paths in branches.values()):
+        if not reported or not failure.fails_only_at(reported):
             errors.extend(_explain(failure, name))
 
     if len(errors) == 1:  # the common case needs no ranking or ordering
@@ -256,7 +531,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE) 
     try:
         ordered = sorted(best)
     except TypeError:  # a key that is not a string beside one that is
-        ordered = sorted(best, key=_order)
+        ordered = sorted(best, key=path_order)
     for path in ordered:
         if not _covered(path, opaque, strictly=True):
             yield best[path]

@@ -13,7 +13,7 @@ import re
 from urllib.parse import quote_plus, unquote_to_bytes
 
 from . import loader
-from .errors import shorten
+from .errors import bracket, shorten
 from .plain import unsendable
 
 __all__ = ["FormError", "decode", "encode"]
@@ -124,10 +124,6 @@ def _parse_segments(key: str) -> tuple:
     return (key[:head], *[part or None for part in _SEGMENT.findall(key, head)])
 
 
-def _bracket(parts) -> str:
-    return parts[0] + "".join("[]" if part is None else f"[{part}]" for part in parts[1:])
-
-
 def _tree(body: bytes) -> dict:
     """The bracket keys as nested dicts of text; each ``[]`` becomes a fresh int key, in order."""
     root: dict = {}
@@ -137,7 +133,7 @@ def _tree(body: bytes) -> dict:
         node = root
         for depth, part in enumerate(parts, 1):
             if node and isinstance(next(iter(node)), int) != (part is None):
-                where = _bracket(parts[: depth - 1])
+                where = bracket(parts[: depth - 1], whole=True, appended=True)
                 raise FormError(f"The body mixes [] with named or numbered parts in {shorten(where)!r}.",
                                 KEY_CONFLICT, shorten(where))
             if part is None:
@@ -153,7 +149,7 @@ def _tree(body: bytes) -> dict:
             elif child is None:
                 node[part] = node = {}
             elif isinstance(child, str):
-                where = _bracket(parts[:depth])
+                where = bracket(parts[:depth], whole=True, appended=True)
                 raise FormError(f"The body gives {shorten(where)!r} both a value and bracketed parts.",
                                 KEY_CONFLICT, shorten(where))
             else:

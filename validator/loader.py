@@ -6,10 +6,9 @@ reads the schemas through the functions here.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
-from pathlib import Path
+import os
 from urllib.parse import unquote, urljoin
 
 #: The file holding the root schema of the create params.
@@ -19,21 +18,42 @@ RESPONSE_FILE = "customer-session.json"
 #: The file holding the schema of Stripe's error body.
 ERROR_FILE = "error.json"
 
-_HERE = Path(__file__).resolve().parent
+_HERE = os.path.dirname(os.path.realpath(__file__))
 # Installed wheels carry the schemas inside the package; a source checkout
 # keeps them beside it, at the top of the repository.
-SCHEMA_DIR = next(
-    (path for path in (_HERE / "schemas", _HERE.parent / "schemas") if (path / ROOT_FILE).is_file()),
-    _HERE / "schemas",
+_SCHEMAS = next(
+    (path for path in (os.path.join(_HERE, "schemas"), os.path.join(os.path.dirname(_HERE), "schemas"))
+     if os.path.isfile(os.path.join(path, ROOT_FILE))),
+    os.path.join(_HERE, "schemas"),
 )
+
+
+def __getattr__(name: str):
+    # SCHEMA_DIR, the folder as a pathlib.Path, is made when asked for: importing
+    # pathlib costs a process checking one payload a millisecond it need not pay.
+    if name == "SCHEMA_DIR":
+        from pathlib import Path
+
+        return Path(_SCHEMAS)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _folder() -> str:
+    """The schema folder; a SCHEMA_DIR set on this module (tests use a copy) wins."""
+    return os.fspath(globals().get("SCHEMA_DIR", _SCHEMAS))
+
+
+def _read(name: str) -> dict:
+    with open(os.path.join(_folder(), name), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 @functools.cache
 def contents() -> dict[str, dict]:
     """Every schema resource, by its ``$id``, in file-name order.  Shared: never mutate."""
     resources = {}
-    for path in sorted(SCHEMA_DIR.glob("*.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
+    for name in sorted(name for name in os.listdir(_folder()) if name.endswith(".json")):
+        schema = _read(name)
         resources[schema["$id"]] = schema
     return resources
 
@@ -41,7 +61,7 @@ def contents() -> dict[str, dict]:
 @functools.cache
 def root_id(name: str = ROOT_FILE) -> str:
     """The ``$id`` of the schema file `name` (by default the create params)."""
-    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))["$id"]
+    return _read(name)["$id"]
 
 
 @functools.cache
@@ -57,6 +77,8 @@ def root(name: str = ROOT_FILE) -> dict:
 
 def schema(name: str = ROOT_FILE) -> dict:
     """A private deep copy of the root schema `name`, for callers to keep or change."""
+    import copy
+
     return copy.deepcopy(root(name))
 
 

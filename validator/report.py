@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring as _string  # json.dumps's own, for ensure_ascii=False
+
+from .errors import plural
 
 
 def text(name: str, errors, warnings=(), effective=None, line=None, valid=None) -> str:
@@ -17,7 +20,7 @@ def text(name: str, errors, warnings=(), effective=None, line=None, valid=None) 
     elif not errors:
         lines = [f"{name}: invalid under --strict ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})"]
     else:
-        lines = [f"{name}: invalid ({len(errors)} error{'s' if len(errors) != 1 else ''})"]
+        lines = [f"{name}: invalid ({plural(len(errors), 'error')})"]
         lines += [f"{name}: {error.message} [{error.code}]" for error in errors]
     lines += [f"{name}: warning: {warning.message} [{warning.code}]" for warning in warnings]
     if effective is not None:
@@ -25,20 +28,34 @@ def text(name: str, errors, warnings=(), effective=None, line=None, valid=None) 
     return "\n".join(lines)
 
 
+def _findings(found) -> str:
+    if not found:
+        return "[]"
+    return "[" + ", ".join(f'{{"param": {_string(f.param)}, "code": {_string(f.code)}, "message": {_string(f.message)}}}'
+                           for f in found) + "]"
+
+
 def json_line(name: str, errors, warnings=(), effective=None, line=None, valid=None) -> str:
     """One JSON object per input: {"file", "valid", "errors": [{"param", "code", "message"}],
     "warnings": [{"param", "code", "message"}]}, plus "line" for JSON Lines input and
-    "effective" when it is asked for.  `valid` as for `text`."""
-    result = {
-        "file": name,
-        **({"line": line} if line is not None else {}),
-        "valid": not errors if valid is None else valid,
-        "errors": [{"param": e.param, "code": e.code, "message": e.message} for e in errors],
-        "warnings": [{"param": w.param, "code": w.code, "message": w.message} for w in warnings],
-    }
+    "effective" when it is asked for.  `valid` as for `text`.
+
+    Written out by hand, because a batch writes one per line: the text is
+    exactly what ``json.dumps(..., ensure_ascii=False)`` makes of that object
+    (tests/test_cli.py compares them).
+    """
+    head = f'{{"file": {_string(name)}, ' + (f'"line": {int(line)}, ' if line is not None else "")
+    text = (f'{head}"valid": {"true" if (not errors if valid is None else valid) else "false"}, "errors": {_findings(errors)}, '
+            f'"warnings": {_findings(warnings)}')
     if effective is not None:
-        result["effective"] = effective
-    return json.dumps(result, ensure_ascii=False)
+        text += ', "effective": ' + json.dumps(effective, ensure_ascii=False)
+    return text + "}"
+
+
+def json_valid_line(name: str):
+    """``json_line(name, [], [], line=N)`` for many N: a function of N, for a stream's valid lines."""
+    head, tail = f'{{"file": {_string(name)}, "line": ', ', "valid": true, "errors": [], "warnings": []}'
+    return lambda line: f"{head}{int(line)}{tail}"
 
 
 def json_unusable(name: str, message: str, line=None) -> str:
