@@ -227,3 +227,15 @@ def test_a_wrongly_typed_secret_is_named_but_not_shown():
         assert error.param == "client_secret" and error.code == "parameter_invalid_type"
         assert "redacted" in error.message, error.message
         assert "abcdefghijklmnop" not in error.message and "424242" not in error.message
+
+
+@pytest.mark.parametrize("value", [b"x", {1: 2}, float("nan"), object(), ("a",), "\ud800"], ids=repr)
+def test_a_field_the_schema_does_not_describe_is_not_looked_into(value):
+    """Unknown fields are accepted whatever they hold, by the compiled engine and the stock fallback alike."""
+    ref = json.loads((EXAMPLES / "valid" / "reference-example.json").read_text())
+    for obj in ({**ref, "zz_new_field": value}, {**ref, "components": {"pricing_table": {"enabled": True, "zz": value}}}):
+        assert validator.response.is_valid(obj)
+        assert list(validator.response.iter_errors(obj)) == []
+        assert list(explain.iter_errors(obj, compiled=False, name=NAME)) == []
+    # A key that is not a string is no field name at all: still reported.
+    assert pairs(validator.response.iter_errors({**ref, 7: "x"})) == [((7,), PARAMETER_NOT_JSON)]

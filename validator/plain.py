@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from . import loader
@@ -30,25 +31,40 @@ def unsendable(text: str) -> bool:
     return False
 
 
+@functools.cache
+def _open(name: str) -> frozenset:
+    """Paths (array items as 0) of the objects under root `name` that accept fields the schemas do not describe."""
+    nodes = loader.nodes(name)
+    return frozenset(path for path, node in nodes.items()
+                     if "object" in loader.types(node) and node.get("additionalProperties", True) is not False)
+
+
 def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError]]:
     """A JSON-only copy of `params`, cut at the depth the root schema `name` looks to.
 
     Values that are not JSON data become a placeholder and an error each.
-    Iterative, so neither deep nesting nor cycles can exhaust the stack.
+    A field the schemas do not describe, in an object that accepts such
+    fields, is not looked into (nor is it by the compiled engine): it is
+    copied as null.  Iterative, so neither deep nesting nor cycles can
+    exhaust the stack.
     """
     problems: list[ParamError] = []
     limit = loader.depth(name) + 1
+    described, open_objects = loader.nodes(name), _open(name)
     holder = [None]
-    stack = [(params, holder, 0, ())]
+    stack = [(params, holder, 0, (), ())]
     while stack:
-        value, parent, slot, path = stack.pop()
+        value, parent, slot, path, where_in_schema = stack.pop()
         if isinstance(value, dict):
             if len(path) >= limit:
                 parent[slot] = {}
                 continue
             copy = parent[slot] = {}
+            skip_unknown = where_in_schema in open_objects
             for key, item in value.items():
-                if isinstance(key, str) and unsendable(key):
+                if skip_unknown and isinstance(key, str) and where_in_schema + (key,) not in described:
+                    copy[key] = None
+                elif isinstance(key, str) and unsendable(key):
                     where = path + (key,)
                     problems.append(ParamError(
                         bracket(where), where, PARAMETER_NOT_JSON,
@@ -63,7 +79,7 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
                         copy[key] = item
                     else:
                         copy[key] = None
-                        stack.append((item, copy, key, path + (key,)))
+                        stack.append((item, copy, key, path + (key,), where_in_schema + (key,)))
                 else:
                     where = path + (key,)
                     problems.append(ParamError(
@@ -75,7 +91,8 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
                 parent[slot] = []
                 continue
             copy = parent[slot] = [None] * len(value)
-            stack.extend((item, copy, index, path + (index,)) for index, item in enumerate(value))
+            stack.extend((item, copy, index, path + (index,), where_in_schema + (0,))
+                         for index, item in enumerate(value))
         elif isinstance(value, int) and value.bit_length() > _INT_BITS:
             parent[slot] = _BIG_INT if value > 0 else -_BIG_INT
         elif isinstance(value, str) and unsendable(value):
