@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -311,9 +311,16 @@ def main(argv=None) -> int:
     if baseline:
         print(f"the tests fail on the unchanged schemas: {', '.join(baseline)}", file=sys.stderr)
         return 2
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        outcomes = list(pool.map(lambda m: _run(m[0], m[3], args.pytest_args), found))
     ignored = set(FRESHNESS) if args.ignore_freshness else set()
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(_run, m[0], m[3], args.pytest_args): m for m in found}
+        for done, future in enumerate(as_completed(futures), 1):
+            # Progress on stderr: a whole-suite run takes a while.
+            file_name, kind, description, _ = futures[future]
+            counted = [t for t in future.result() if t not in ignored]
+            print(f"[{done}/{len(found)} {time.monotonic() - started:.0f} s] {file_name} {description}: "
+                  f"{'caught' if counted else 'SURVIVED'}", file=sys.stderr, flush=True)
+        outcomes = [future.result() for future in futures]
     survived = {"removal": 0, "invention": 0}
     totals = {"removal": 0, "invention": 0}
     for (file_name, kind, description, _), failed in zip(found, outcomes):
