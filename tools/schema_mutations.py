@@ -259,8 +259,13 @@ def _run(file_name, edit, pytest_args):
 
 
 def _short(test_id: str) -> str:
-    """``tests/test_x.py::test_y[param]`` as ``test_x.py::test_y``: one name per test function."""
-    return re.sub(r"\[.*\]$", "", test_id.rsplit("/", 1)[-1])
+    """``tests/test_x.py::test_y[param]`` as ``test_x.py::test_y``: one name per test function.
+
+    (pytest's summary line cuts a parametrized id at its first space, so the
+    closing bracket may be missing.)
+    """
+    file_part, sep, name = test_id.partition("::")
+    return file_part.rsplit("/", 1)[-1] + sep + re.sub(r"\[.*$", "", name)
 
 
 def _names(tests) -> list:
