@@ -185,7 +185,7 @@ def test_params_are_the_documented_ones():
     found += [f"the documented facts have param {bracket(p)} that the schemas do not"
               for p in FACTS if p not in schema_params()]
     # The facts list every param of each object: an object taking more has params they do not.
-    found += [f"schemas let {bracket(p) if p else 'the payload'} take params that the documented facts do not list"
+    found += [f"schemas let {bracket(p)} take params that the documented facts do not list"
               for p, node in nodes().items()
               if (p in FACTS and FACTS[p]["type"] == "object" or p == ()) and node.get("additionalProperties") is not False]
     assert found == [], "\n".join(found)
