@@ -69,20 +69,32 @@ def node() -> str | None:
     return shutil.which("node")
 
 
-def ensure_ajv() -> Path:
-    """The node_modules folder holding ajv, installed with npm on first use.
+def _pinned_ajv() -> str:
+    """The exact ajv version package.json asks for (the lockfile pins the rest)."""
+    return json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["ajv"]
 
-    The README's test command then works wherever node is: nothing to run
-    by hand first.  The folder is git-ignored.
+
+def _installed_ajv(modules: Path) -> str | None:
+    manifest = modules / "ajv" / "package.json"
+    return json.loads(manifest.read_text()).get("version") if manifest.is_file() else None
+
+
+def ensure_ajv() -> Path:
+    """The node_modules folder holding ajv, installed with ``npm ci`` on first use.
+
+    ``npm ci`` installs exactly what package-lock.json records, so every
+    machine tests against the same ajv.  The README's test command then works
+    wherever node is: nothing to run by hand first.  A folder left by another
+    pin is replaced.  The folder is git-ignored.
     """
     modules = NODE_DIR / "node_modules"
-    if not (modules / "ajv").is_dir():
+    if _installed_ajv(modules) != _pinned_ajv():
         npm = shutil.which("npm")
         assert npm, "node is installed but npm is not: cannot install ajv for the conformance tests"
-        run = subprocess.run([npm, "install", "--no-audit", "--no-fund"], cwd=NODE_DIR,
+        run = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR,
                              capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0 and (modules / "ajv").is_dir(), (
-            f"`npm install` in {NODE_DIR} failed: {run.stderr[-2000:]}")
+        assert run.returncode == 0 and _installed_ajv(modules) == _pinned_ajv(), (
+            f"`npm ci` in {NODE_DIR} failed: {run.stderr[-2000:]}")
     return modules
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,20 @@ def test_jsonschema_rs():
 
 def test_check_jsonschema_cli():
     assert _disagreements(engines.check_jsonschema(bundle(), corpus()[0])) == []
+
+
+def test_ajv_is_pinned_by_a_lockfile_that_records_no_download_address():
+    """Every machine installs the same ajv (``npm ci``), from whatever registry it is configured with."""
+    package = json.loads((engines.NODE_DIR / "package.json").read_text())
+    lock = json.loads((engines.NODE_DIR / "package-lock.json").read_text())
+    assert lock["packages"][""]["dependencies"] == package["dependencies"], "package-lock.json is stale: npm install"
+    for name, spec in package["dependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", spec), f"{name} is not pinned to one version: {spec!r}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == spec
+    for where, entry in lock["packages"].items():
+        if where:
+            assert "resolved" not in entry, f"package-lock.json records where {where} was downloaded from"
+            assert entry.get("integrity", "").startswith("sha512-"), f"{where} has no integrity hash"
 
 
 @pytest.mark.skipif(engines.node() is None, reason="node is not installed: ajv cannot run here")

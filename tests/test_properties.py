@@ -4,9 +4,10 @@ Valid payloads come from hypothesis-jsonschema on the bundled (inlined)
 root schema; invalid ones from `mutants`, which breaks each valid payload in
 every way the schemas forbid.  No param name or enum value is written here:
 a schema change changes the tests.  The one outside oracle is
-documented_constraints.json, what the API reference states (required
-params, limits, rules), so that a constraint lost from the schemas is
-noticed.
+documented_params.json (through `documented`), what the API reference and
+stripe-python state: each required param, limit and rule it documents must
+be among the schema-derived mutants, so that a constraint lost from the
+schemas is noticed here too (test_documented.py compares the rest).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import documented
 import mutants
 import schema_data
 import validator
@@ -143,16 +145,14 @@ def test_every_mutant_is_rejected_at_its_param(case):
 @given(PAYLOADS, st.data())
 def test_documented_constraints_are_enforced(payload, data):
     """Each required param, limit and rule the reference states is among the schema-derived mutants."""
-    documented = json.loads((HERE / "documented_constraints.json").read_text())["constraints"]
     derived = {}
     for mutant in mutants.break_all(payload, data.draw):
         for path, code in mutant.expected:
-            derived.setdefault((bracket(path), code), mutant)
-    for constraint in documented:
-        key = (constraint["param"], constraint["code"])
-        assert key in derived, f"the schemas do not enforce {key}: {constraint['reference']}"
-        errors = list(validator.iter_errors(derived[key].payload))
-        assert pairs(errors) == sorted(derived[key].expected, key=repr)
+            derived.setdefault((path, code), mutant)
+    for path, code in documented.constraints():
+        assert (path, code) in derived, f"the schemas do not enforce {code} at {bracket(path)}"
+        errors = list(validator.iter_errors(derived[path, code].payload))
+        assert pairs(errors) == sorted(derived[path, code].expected, key=repr)
 
 
 # --- differential: same verdict as plain jsonschema; key order never matters ---------------

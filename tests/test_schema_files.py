@@ -126,3 +126,46 @@ def test_refs_are_relative_and_resolve_offline(path):
     for ref in refs:
         resolver.lookup(ref)
         assert urldefrag(urljoin(schema["$id"], ref)).url in loader.contents()
+
+
+# --- `loader.node` folds a ``$ref`` and its siblings into one dict, use-site keywords winning.
+# That is right only while the siblings annotate: a sibling ``enum`` or ``maximum`` would
+# replace the target's instead of adding to it, so the merged node (which mutants, docs,
+# defaults and lint read) would say something other than what every engine enforces.
+
+
+@functools.cache
+def annotations() -> frozenset:
+    """Keywords that only annotate: the 2020-12 meta-data vocabulary (read from its metaschema) and ``$comment``."""
+    from jsonschema_specifications import REGISTRY
+
+    meta_data = REGISTRY.resolver(DIALECT).lookup("https://json-schema.org/draft/2020-12/meta/meta-data")
+    return frozenset(meta_data.contents["properties"]) | {"$comment"}
+
+
+def ref_siblings(schema) -> list[tuple[str, str]]:
+    """``(pointer, keyword)`` for every keyword beside a ``$ref`` that is neither an annotation nor ``x-``."""
+    return [(pointer, key) for pointer, sub in _subschemas(schema) if "$ref" in sub
+            for key in sub if key != "$ref" and key not in annotations() and not key.startswith("x-")]
+
+
+def test_annotations_are_read_from_the_metaschema():
+    assert {"title", "description", "default", "examples"} <= annotations()
+    assert not {"enum", "type", "maximum", "required", "properties", "$ref"} & annotations()
+
+
+def test_a_constraint_beside_a_ref_is_found():
+    schema = {"$defs": {"t": {"type": "string"}}, "properties": {
+        "fine": {"$ref": "#/$defs/t", "description": "d", "default": "a", "examples": ["b"], "x-idPrefix": "c"},
+        "not_fine": {"$ref": "#/$defs/t", "title": "t", "enum": ["a"]},
+        "nested": {"type": "array", "items": {"$ref": "#/$defs/t", "maxLength": 3}},
+    }}
+    assert ref_siblings(schema) == [("/properties/not_fine", "enum"), ("/properties/nested/items", "maxLength")]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_only_annotations_stand_beside_a_ref(path):
+    found = ref_siblings(_load(path))
+    assert found == [], "; ".join(
+        f"{path.name}#{pointer}: {key!r} beside $ref (loader.node would let it replace the target's "
+        f"{key!r}; only annotations may stand there: put it in the target)" for pointer, key in found)
