@@ -8,7 +8,7 @@ The response object and Stripe's error body are embedded in the same
 bundle: a wrapper schema reaches each by its ``$id`` inside the bundle, and
 every engine must give the verdicts of our own checker for that root
 (`validator.response` for the object) on a corpus of its own (the
-``response-objects`` and ``error-bodies`` example folders, the schemas'
+``response`` (valid and invalid) and ``error-bodies`` example folders, the schemas'
 examples, and one-step mutants of each).
 """
 
@@ -134,8 +134,14 @@ def test_openapi_request_body():
 
 # --- The response object and the error body, reached inside the bundle ---------
 
-# Each root of the bundle other than the params, with the folder of examples for it.
-OTHER_ROOTS = {loader.RESPONSE_FILE: "response-objects", loader.ERROR_FILE: "error-bodies"}
+# Each root of the bundle other than the params, with its example instances (the response's
+# invalid examples hold theirs under "response").
+OTHER_ROOTS = {loader.RESPONSE_FILE: "response", loader.ERROR_FILE: "error-bodies"}
+
+
+def _root_examples(folder: str) -> list:
+    found = [json.loads(path.read_text()) for path in sorted((EXAMPLES / folder).rglob("*.json"))]
+    return [case["response"] if "errors" in case and "response" in case else case for case in found]
 
 
 def _ours(root: str):
@@ -151,7 +157,7 @@ def other_corpus() -> tuple[list, list[bool]]:
     """
     instances, verdicts, keys = [], [], set()
     for root, folder in OTHER_ROOTS.items():
-        examples = [json.loads(path.read_text()) for path in sorted((EXAMPLES / folder).glob("*.json"))]
+        examples = _root_examples(folder)
         examples += loader.root(root).get("examples", [])
         for instance in examples + [m for example in examples for m in mutants(example, root)]:
             key = json.dumps([root, instance], sort_keys=True)
@@ -187,10 +193,9 @@ def test_other_corpus_covers_each_root_with_both_verdicts():
         mine = [verdict for instance, verdict in zip(instances, expected) if root in instance]
         assert sum(mine) >= 4 and mine.count(False) >= 20, (root, sum(mine), len(mine))
     # The documented shapes are there, valid: the reference's example and Stripe's full object.
-    shapes = {path.stem for path in (EXAMPLES / OTHER_ROOTS[loader.RESPONSE_FILE]).glob("*.json")}
-    assert {"reference-example", "openapi-full"} <= shapes
-    assert all(validator.response.is_valid(json.loads(path.read_text()))
-               for path in (EXAMPLES / OTHER_ROOTS[loader.RESPONSE_FILE]).glob("*.json"))
+    valid = EXAMPLES / OTHER_ROOTS[loader.RESPONSE_FILE] / "valid"
+    assert {"reference-example", "openapi-shaped-full"} <= {path.stem for path in valid.glob("*.json")}
+    assert all(validator.response.is_valid(json.loads(path.read_text())) for path in valid.glob("*.json"))
 
 
 def test_bundle_embeds_each_root_by_its_id():
