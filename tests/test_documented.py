@@ -19,8 +19,6 @@ from __future__ import annotations
 import functools
 import json
 
-import pytest
-
 import documented
 import validator
 from documented import bracket

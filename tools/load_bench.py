@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import signal
@@ -240,7 +239,7 @@ def main(argv=None) -> int:
                     _stop(process)
 
     ceiling = {connections: result["rps"] for label, connections, result in rows if label == "ceiling"}
-    print(f"| kind | connections | requests/s | × ceiling | p50 | p99 | errors |")
+    print("| kind | connections | requests/s | × ceiling | p50 | p99 | errors |")
     print("|---|---|---|---|---|---|---|")
     for label, connections, result in rows:
         ratio = result["rps"] / ceiling[connections] if ceiling.get(connections) else float("nan")

@@ -429,6 +429,8 @@ class _ShowVersion(argparse.Action):
         _out.line(line)
         _out.flush()
         parser.exit()
+
+
 def _serve(args) -> int:
     try:
         from .serving import serve
@@ -564,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("-v", "--verbose", action="store_true",
                        help="also print each expected difference with its reason")
     drift.set_defaults(run=_drift)
+
     serve = commands.add_parser(
         "serve", help="run a strict local stand-in for POST /v1/customer_sessions",
         description="Serve POST /v1/customer_sessions over HTTP the way Stripe answers it: form bodies "
