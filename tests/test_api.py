@@ -25,7 +25,7 @@ def test_validation_error_is_a_value_error_listing_every_error():
         validator.validate(BAD)
     error = raised.value
     assert isinstance(error, validator.ValidationError)
-    assert [e.param for e in error.errors] == ["components[buy_button][enabled]", "customer", "zzz"]
+    assert [e.param for e in error.errors] == ["zzz", "components[buy_button][enabled]", "customer"]
     text = str(error)
     assert text.startswith("3 invalid parameters:")
     for e in error.errors:

@@ -39,9 +39,10 @@ def test_invalid_file_one_line_per_error(bad, capsys):
     assert code == 1
     lines = [line for line in out.splitlines() if "warning:" not in line]
     assert lines[0] == f"{bad}: invalid (2 errors)"
-    assert lines[1].startswith(f"{bad}: components[buy_button][enabled] must be a boolean")
-    assert lines[1].endswith("[parameter_invalid_type]")
-    assert lines[2] == f"{bad}: Received unknown parameter: custmer. Did you mean customer? [parameter_unknown]"
+    # Unknown params first, as Stripe reports them; then the rest by param.
+    assert lines[1] == f"{bad}: Received unknown parameter: custmer. Did you mean customer? [parameter_unknown]"
+    assert lines[2].startswith(f"{bad}: components[buy_button][enabled] must be a boolean")
+    assert lines[2].endswith("[parameter_invalid_type]")
 
 
 def test_json_format_is_one_object_per_input(bad, capsys):
@@ -51,7 +52,7 @@ def test_json_format_is_one_object_per_input(bad, capsys):
     assert first == {"file": str(GOOD), "valid": True, "errors": [], "warnings": []}
     assert second["file"] == bad and second["valid"] is False
     assert [(e["param"], e["code"]) for e in second["errors"]] == [
-        ("components[buy_button][enabled]", "parameter_invalid_type"), ("custmer", "parameter_unknown")]
+        ("custmer", "parameter_unknown"), ("components[buy_button][enabled]", "parameter_invalid_type")]
     assert all(set(e) == {"param", "code", "message"} for e in second["errors"])
 
 

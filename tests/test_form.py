@@ -208,7 +208,7 @@ HOSTILE = [
     ("1 MB of escapes", "customer=" + "%41" * (1024 * 1024 // 3 - 10), [("components", "parameter_missing")]),
     ("1 MB of ampersands", "&" * (1024 * 1024), [("components", "parameter_missing")]),
     ("1 MB key", "k" * (1024 * 1024 - 10) + "=1",
-     [("components", "parameter_missing"), ("k" * KEY_LIMIT + "…", "parameter_unknown")]),
+     [("k" * KEY_LIMIT + "…", "parameter_unknown"), ("components", "parameter_missing")]),
 ]
 
 

@@ -92,8 +92,10 @@ def test_invalid_params_give_the_first_error_and_all_errors(stand_in):
     assert [(e["param"], e["code"], e["message"]) for e in error["errors"]] == [
         (e.param, e.code, e.message) for e in expected]
     # Stripe's own codes link to Stripe's page about them; ours (parameter_invalid_type) do not.
+    # The unknown param comes first, as Stripe answers with it.
+    assert error["code"] == "parameter_unknown"
     assert [e.get("doc_url") for e in error["errors"]] == [
-        None, "https://stripe.com/docs/error-codes/parameter-unknown"]
+        "https://stripe.com/docs/error-codes/parameter-unknown", None]
 
 
 @pytest.mark.parametrize("body, code", [

@@ -532,6 +532,8 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, 
         ordered = sorted(best)
     except TypeError:  # a key that is not a string beside one that is
         ordered = sorted(best, key=path_order)
-    for path in ordered:
-        if not _covered(path, opaque, strictly=True):
-            yield best[path]
+    # Stripe rejects unknown params before it looks at any value: they come first, so the first
+    # error is the one Stripe would answer with; then every other error, by param path.
+    shown = [best[path] for path in ordered if not _covered(path, opaque, strictly=True)]
+    yield from (error for error in shown if error.code == PARAMETER_UNKNOWN)
+    yield from (error for error in shown if error.code != PARAMETER_UNKNOWN)
