@@ -217,7 +217,8 @@ def test_a_closed_pipe_keeps_the_verdict(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
-@pytest.mark.parametrize("command", [["validate", str(GOOD)], ["bundle"], ["openapi"], ["docs"]])
+@pytest.mark.parametrize("command", [["validate", str(GOOD)], ["bundle"], ["openapi"], ["docs"],
+                                     ["--help"], ["validate", "--help"], ["--version"]])
 def test_a_full_disk_is_one_line_and_exit_2(command):
     with open("/dev/full", "wb") as full:
         done = _cli(*command, stdout=full)

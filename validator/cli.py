@@ -462,8 +462,20 @@ def _jobs(text: str) -> int:
     return count
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, writing help through the same output as everything else: UTF-8, and a
+    standard output that is full or closed is one line and exit 2, not a silent exit 0."""
+
+    def _print_message(self, message, file=None):
+        if message and (file is None or file is sys.stdout):
+            _out.write(message.encode("utf-8", "backslashreplace"))
+            _out.flush()
+        else:
+            super()._print_message(message, file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="customer-session",
         description="Validate Stripe Create-a-Customer-Session params against JSON Schemas.",
     )
