@@ -28,6 +28,8 @@ def assert_stripe_error(response, status, kind="invalid_request_error"):
     body = response.json()
     assert list(ERROR_BODY.iter_errors(body)) == []
     assert body["error"]["type"] == kind
+    # Every error body lists its errors, the one reported first among them, so clients read each 4xx alike.
+    assert body["error"]["errors"][0] == {k: v for k, v in body["error"].items() if k != "errors"}
     return body["error"]
 
 
@@ -174,6 +176,7 @@ def test_a_declared_body_over_the_limit_is_refused_unread(stand_in):
     raw = stand_in.raw(head + b"customer=" + b"x" * 1000)  # 100 MiB announced, 1 kB sent: answered at once
     assert status_of(raw) == 413 and b"connection: close" in raw.lower()
     assert body_of(raw)["error"]["code"] == "form_too_large"
+    assert [e["code"] for e in body_of(raw)["error"]["errors"]] == ["form_too_large"]
 
 
 def test_a_chunked_body_over_the_limit_is_refused_once_past_it(stand_in):
@@ -197,3 +200,11 @@ def test_every_request_logs_one_line_without_secrets(stand_in):
     text = "\n".join(lines)
     for leaked in (secret, secret[12:], KEY, "sensitive-body-text", "neverLogged", "log-check"):
         assert leaked not in text
+
+
+def test_a_key_put_in_the_path_is_neither_echoed_nor_logged(stand_in):
+    before = stand_in.log().count("\n")
+    error = assert_stripe_error(stand_in.request("GET", "/v1/sk_test_KeyInThePath42/x"), 404)
+    assert "KeyInThePath42" not in error["message"] and "sk_test_(redacted)" in error["message"]
+    line = stand_in.log().splitlines()[before]
+    assert "KeyInThePath42" not in line and "/v1/sk_test_(redacted)/x 404" in line

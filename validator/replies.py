@@ -45,7 +45,16 @@ else:
 
 
 def stripe_error(kind: str, message: str, code: str = "", param: str = "", **extra) -> dict:
-    """Stripe's error body: ``type`` always; ``code``, ``param``, ``doc_url`` when there is one."""
+    """Stripe's error body: ``type`` always; ``code``, ``param``, ``doc_url`` when there is one.
+
+    Every body this server sends also lists its errors under ``errors`` (here, the one), so a
+    client reads every 4xx answer the same way.
+    """
+    error = _error(kind, message, code, param, **extra)
+    return {"error": {**error, "errors": [error]}}
+
+
+def _error(kind: str, message: str, code: str = "", param: str = "", **extra) -> dict:
     error = {"type": kind}
     if code:
         error["code"] = code
@@ -55,14 +64,13 @@ def stripe_error(kind: str, message: str, code: str = "", param: str = "", **ext
     if code in _STRIPE_CODES:
         error["doc_url"] = "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
     error.update(extra)
-    return {"error": error}
+    return error
 
 
 def invalid(findings) -> dict:
     """400 for a request's params, from ``(param, code, message)`` triples: Stripe reports the first
     problem; ``errors`` lists them all, each shaped the same."""
-    everything = [stripe_error("invalid_request_error", message, code, param)["error"]
-                  for param, code, message in findings]
+    everything = [_error("invalid_request_error", message, code, param) for param, code, message in findings]
     return {"error": {**everything[0], "errors": everything}}
 
 
@@ -110,6 +118,15 @@ def unauthorized(key: str | None) -> dict | None:
     return stripe_error("invalid_request_error", message)
 
 
+# What an API key looks like, wherever a client puts one (a path, by mistake): never repeated.
+_KEY_LIKE = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_)[0-9A-Za-z_]+")
+
+
+def shown_path(path: str) -> str:
+    """A request path fit for a message or a log line: `shown`, with anything shaped like an API key cut."""
+    return shown(_KEY_LIKE.sub(r"\1(redacted)", path) if "_" in path else path)
+
+
 def shown(text: str, limit: int = 200) -> str:
     """A request's own text, fit for a message or a log line: control characters escaped, cut at `limit`."""
     if len(text) <= limit and text.isprintable():
@@ -144,6 +161,6 @@ def log(method: str, path: str, status, started: float, request_id: str) -> None
         _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     elapsed = (time.perf_counter() - started) * 1000
     try:
-        sys.stderr.write(f"{_stamp[1]} {method} {shown(path)} {status} {elapsed:.2f}ms {request_id}\n")
+        sys.stderr.write(f"{_stamp[1]} {method} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}\n")
     except (OSError, ValueError, AttributeError):
         pass  # a closed stderr must not cost the client its answer

@@ -24,8 +24,8 @@ from collections import OrderedDict
 
 from . import answer, check, defaults, form, loader
 from .errors import bracket
-from .replies import (api_key, base_headers, conflict, dumps, invalid, log, new_request_id, shown, stripe_error,
-                      too_large, unauthorized)
+from .replies import (api_key, base_headers, conflict, dumps, invalid, log, new_request_id, shown, shown_path,
+                      stripe_error, too_large, unauthorized)
 
 METHOD, PATH = "POST", "/v1/customer_sessions"
 
@@ -136,7 +136,7 @@ class StandIn:
                 self._accepted.clear()
             self._accepted[authorization] = key  # a test key: its next request skips the parsing
         if scope["method"] != METHOD or scope["path"] != PATH:
-            message = f"Unrecognized request URL ({shown(scope['method'], 20)}: {shown(scope['path'])})."
+            message = f"Unrecognized request URL ({shown(scope['method'], 20)}: {shown_path(scope['path'])})."
             return key, (404, dumps(stripe_error("invalid_request_error", message)), unread)
         idempotency_key = fields.get(b"idempotency-key", b"")
         if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
