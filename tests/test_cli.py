@@ -299,7 +299,7 @@ def test_validate_response(tmp_path, capsys):
     assert code == 1 and "Received unknown parameter: client_secret." in out
 
 
-@pytest.mark.parametrize("option", ["--form", "--defaults"])
+@pytest.mark.parametrize("option", ["--form", "--defaults", "--strict"])
 def test_validate_response_refuses_what_only_params_have(option, capsys):
     code, out, err = run(["validate", "--response", option, str(GOOD)], capsys)
     assert code == 2 and out == "" and option in err and err.count("\n") == 1

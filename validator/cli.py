@@ -206,10 +206,13 @@ def _validate(args) -> int:
     from . import report as reporters
 
     if args.response:
-        if args.form or args.defaults:
-            _complain("--response cannot be combined with --form: a response is JSON" if args.form else
-                      "--response cannot be combined with --defaults: the returned object has no defaults to fill")
-            return EXIT_UNUSABLE
+        refused = {"--form": (args.form, "a response is JSON"),
+                   "--defaults": (args.defaults, "the returned object has no defaults to fill"),
+                   "--strict": (args.strict, "the returned object is not linted, so there are no warnings to count")}
+        for option, (given, why) in refused.items():
+            if given:
+                _complain(f"--response cannot be combined with {option}: {why}")
+                return EXIT_UNUSABLE
         from . import response as check
 
         def lint(obj):  # lint knows the params' settings; a response has none
@@ -507,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "every documented default filled in (json format: an \"effective\" key)")
     check.add_argument("--response", action="store_true",
                        help="check each input as the Customer Session object the endpoint returns (the "
-                            "response schema) instead of the create params; no lint, no --defaults, no --form")
+                            "response schema) instead of the create params; no lint, so no --strict; no --defaults, no --form")
     check.add_argument("--jobs", type=_jobs, default=0, metavar="N",
                        help="with --jsonl: check chunks of lines in N processes at once (default: one per core "
                             "available); output stays in input order")
