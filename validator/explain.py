@@ -400,6 +400,10 @@ def _close_match(key: str, known: tuple) -> str | None:
     return found[0] if found else None
 
 
+# What a message calls a key: a request has params (Stripe's word), what comes back has fields.
+_NOUN = {loader.ROOT_FILE: "param"}
+
+
 def _required(failure: Failure, name: str):
     if not isinstance(failure.instance, dict):
         yield from _unmapped(failure, name)
@@ -412,7 +416,8 @@ def _required(failure: Failure, name: str):
         where = failure.path + (key,)
         param = bracket(where)
         yield ParamError(param, where, rule["title"] if rule else PARAMETER_MISSING,
-                         f"Missing required param: {param}{why}{_allowed(where, name)}.", failure.schema_path)
+                         f"Missing required {_NOUN.get(name, 'field')}: {param}{why}{_allowed(where, name)}.",
+                         failure.schema_path)
 
 
 def _type(failure: Failure, name: str):
