@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 #: Every code a ParamError can carry.  Stripe's own codes where Stripe has
@@ -80,6 +81,11 @@ def describe(value) -> str:
     if isinstance(value, int):
         return str(value) if value.bit_length() <= 64 else "a very large integer"
     if isinstance(value, float):
+        if value != value:
+            return "NaN (not a number)"
+        if value in (math.inf, -math.inf):
+            # JSON text such as 1e400 reads as infinity: past what a float holds.
+            return f"{'minus ' if value < 0 else ''}infinity (a number past what a float holds)"
         return repr(value)
     if isinstance(value, dict):
         return "an object"
