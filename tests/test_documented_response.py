@@ -400,9 +400,9 @@ OF_TYPE = {"string": "x", "integer": 7, "number": 2.5, "boolean": True, "null": 
 def wrong_type_code(entry) -> str:
     """The README's codes: an integer field given anything else is parameter_invalid_integer.
 
-    A field that may be an integer or null reports parameter_invalid_type
-    (validator/check.py names the integer code only for a field whose one
-    type is integer).
+    A field that may be an integer or null reports parameter_invalid_type:
+    validator/explain.py gives the integer code only to a field whose one
+    type is integer (reported; the README does not say which it should be).
     """
     return PARAMETER_INVALID_INTEGER if json_types(entry) == {"integer"} else PARAMETER_INVALID_TYPE
 
