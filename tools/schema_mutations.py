@@ -3,11 +3,15 @@
 Each mutation is one deliberate edit of one schema file, of two kinds.
 Removals weaken: an enum value dropped, a titled ``allOf`` rule removed,
 ``additionalProperties: false`` removed, a required name dropped, a
-``maximum`` removed.  Inventions state what no document says, the way a
-careful maintainer would (descriptions and ``x-enumDescriptions`` included):
-an enum value added, ``integer`` widened to ``number``, a default changed to
-another legal value, a limit moved (raised and lowered) or made up (a
-``minimum``, a ``minLength``), a new optional param.  The mutations are
+``maximum`` removed, ``null`` dropped from a type that allows it.
+Inventions state what no document says, the way a careful maintainer would
+(descriptions and ``x-enumDescriptions`` included): an enum value added,
+``integer`` widened to ``number``, a default changed to another legal value,
+a limit moved (raised and lowered) or made up (a ``minimum``, a
+``minLength``), ``null`` allowed (in the type, and in the enum if there is
+one), a new optional param.  A ``null`` beside other values or types is set
+aside when choosing what to invent (a nullable enum gains a string value, a
+nullable string a ``minLength``).  The mutations are
 found by walking the schema files, so nothing here names a param.  For each
 one the repository is copied to a temporary folder, the copy's schema file
 is edited, and pytest runs there; the tests that fail are the ones that
@@ -16,6 +20,7 @@ caught it.  The real schema files are never touched.
     python tools/schema_mutations.py                      # the property tests
     python tools/schema_mutations.py -j 2 -- tests/       # the whole suite, two runs at a time
     python tools/schema_mutations.py -j 2 --ignore-freshness --markdown -- tests/
+    python tools/schema_mutations.py -k customer-session.json -k error.json --list   # the response files' mutations
 
 A freshness test (the checked-in docs equal the docs generated now) fails
 for almost any edit, whether or not anything checks the edit's meaning:
@@ -126,7 +131,10 @@ def _another_default(node: dict, base: str, documents: dict):
 
 
 def _invent_value(values: list):
-    """A value of the same JSON type as an enum's values that it does not have."""
+    """A value of the same JSON type as an enum's values that it does not have (a null among them aside)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
     if all(isinstance(v, str) for v in values):
         value = _INVENTED_VALUE
         while value in values:
@@ -146,6 +154,19 @@ def _add_enum_value(node: dict, value) -> None:
 def _widen(node: dict, narrow: str, wide: str) -> None:
     declared = node["type"]
     node["type"] = wide if declared == narrow else [wide if t == narrow else t for t in declared]
+
+
+def _drop_null(node: dict) -> None:
+    node["type"] = [t for t in node["type"] if t != "null"]
+    if len(node["type"]) == 1:
+        node["type"] = node["type"][0]
+
+
+def _add_null(node: dict) -> None:
+    declared = node["type"]
+    node["type"] = [*([declared] if isinstance(declared, str) else declared), "null"]
+    if "enum" in node:
+        node["enum"].append(None)  # else the enum would still refuse the null the type lets in
 
 
 def _add_param(node: dict) -> None:
@@ -191,6 +212,8 @@ def mutations(schema_dir: Path):
                 yield removal(f"{name!r} no longer required", lambda n, name=name: n["required"].remove(name))
             if "maximum" in node:
                 yield removal("maximum removed", lambda n: n.pop("maximum"))
+            if "null" in _types(node) and len(_types(node)) > 1:
+                yield removal("null no longer allowed", _drop_null)
 
             invented = _invent_value(node["enum"]) if node.get("enum") else None
             if invented is not None:
@@ -212,7 +235,9 @@ def mutations(schema_dir: Path):
             if _types(node) & {"integer", "number"} and "minimum" not in node and "exclusiveMinimum" not in node:
                 yield invention(f"minimum {_INVENTED_MINIMUM} added",
                                 lambda n: n.__setitem__("minimum", _INVENTED_MINIMUM))
-            if _types(node) == {"string"} and "enum" not in node and "minLength" not in node:
+            if "type" in node and "null" not in _types(node) and "const" not in node:
+                yield invention("null allowed", _add_null)
+            if _types(node) - {"null"} == {"string"} and "enum" not in node and "minLength" not in node:
                 yield invention(f"minLength {_INVENTED_MIN_LENGTH} added",
                                 lambda n: n.__setitem__("minLength", _INVENTED_MIN_LENGTH))
             if isinstance(node.get("properties"), dict) and "object" in _types(node):
@@ -294,7 +319,9 @@ def _markdown(found, outcomes, ignored) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-j", "--jobs", type=int, default=1, help="pytest runs at a time (default 1)")
-    parser.add_argument("-k", "--only", default="", help="run only mutations whose description contains this text")
+    parser.add_argument("-k", "--only", action="append", default=[],
+                        help="run only mutations whose file name and description contain this text "
+                             "(repeat it: a mutation matching any of them runs)")
     parser.add_argument("--kind", choices=("removal", "invention"), help="run only mutations of this kind")
     parser.add_argument("--ignore-freshness", action="store_true",
                         help=f"a failure of {', '.join(FRESHNESS)} does not count as catching a mutation")
@@ -305,7 +332,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     found = [m for m in mutations(ROOT / "schemas")
-             if args.only in f"{m[0]} {m[2]}" and args.kind in (None, m[1])]
+             if (not args.only or any(text in f"{m[0]} {m[2]}" for text in args.only)) and args.kind in (None, m[1])]
     if args.list:
         for file_name, kind, description, _ in found:
             print(f"{kind:9} {file_name} {description}")
