@@ -226,12 +226,13 @@ def _plans(name: str = loader.ROOT_FILE) -> tuple:
     plans = []
     for site, node in params(name):
         types = _types(node)
+        integer = types - {"null"} == {"integer"}
         ways = []
         wrong = sorted(set(_BY_TYPE) - types - ({"number"} if "integer" in types else set()))
         if types and wrong:
-            code = PARAMETER_INVALID_INTEGER if types == {"integer"} else PARAMETER_INVALID_TYPE
+            code = PARAMETER_INVALID_INTEGER if integer else PARAMETER_INVALID_TYPE
             ways.append(("type", st.one_of([_BY_TYPE[t] for t in wrong]), code))
-        if types == {"integer"}:
+        if integer:
             ways.append(("integer", _FRACTIONS, PARAMETER_INVALID_INTEGER))
         if "enum" in node or "const" in node:
             allowed = node["enum"] if "enum" in node else [node["const"]]
@@ -241,7 +242,7 @@ def _plans(name: str = loader.ROOT_FILE) -> tuple:
             ways.append(("enum", outside, PARAMETER_INVALID_ENUM))
         if "maximum" in node:
             limit = node["maximum"]
-            above = (st.integers(min_value=math.floor(limit) + 1) if types == {"integer"}
+            above = (st.integers(min_value=math.floor(limit) + 1) if integer
                      else st.floats(min_value=limit, exclude_min=True, allow_infinity=False))
             ways.append(("maximum", above, PARAMETER_ABOVE_MAXIMUM))
         unknown = None

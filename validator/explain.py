@@ -425,7 +425,8 @@ def _type(failure: Failure, name: str):
     expected, path = failure.schema.get("type", failure.expected), failure.path
     param = bracket(path)
     types = [expected] if isinstance(expected, str) else list(expected)
-    code = PARAMETER_INVALID_INTEGER if types == ["integer"] else PARAMETER_INVALID_TYPE
+    # An integer that may also be null is still Stripe's integer param.
+    code = PARAMETER_INVALID_INTEGER if [t for t in types if t != "null"] == ["integer"] else PARAMETER_INVALID_TYPE
     names = [_JSON_TYPE_NAMES.get(t, t) for t in types]
     wanted = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
     if isinstance(failure.schema.get("enum"), list):
