@@ -77,12 +77,21 @@ def json_types(entry) -> set:
 
 # --- the facts file itself ---------------------------------------------------------------------
 
+def said_in(where: str) -> bool:
+    """``"FILE[, PLACE]: TEXT"``: TEXT is in the project's FILE, runs of whitespace read as one space."""
+    head, _, text = where.partition(": ")
+    file = FILE.parent.parent / head.split(",")[0]
+    return file.is_file() and " ".join(text.split()) in " ".join(file.read_text(encoding="utf-8").split())
+
+
 def test_the_facts_file_is_whole():
     assert set(OBJECTS) == set(NAMES), f"the facts describe {sorted(OBJECTS)}; the response schemas are {NAMES}"
     sources, decisions = DATA["sources"], DATA["decisions"]
     for name, decision in decisions.items():
         assert decision["status"] in DECISION_STATUS and decision["says"] and decision["reason"], name
         assert decision["where"] or decision["status"] != "stated", f"decision {name} is stated, but not where"
+        for where in decision["where"]:
+            assert said_in(where), f"decision {name}: not found where it says it is stated: {where[:80]}"
     for name, obj in OBJECTS.items():
         assert set(obj.get("decisions", ())) <= set(decisions), name
         assert obj["examples"] and all(example["source"] in sources for example in obj["examples"]), name
