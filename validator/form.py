@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from itertools import islice
 from urllib.parse import quote_plus, unquote_to_bytes
 
 from . import loader
@@ -71,13 +72,16 @@ def _types() -> dict[tuple, frozenset]:
     return {path: loader.types(node) for path, node in loader.nodes().items()}
 
 
-def _text(raw: bytes, what: str) -> str:
-    raw = raw.replace(b"+", b" ")
+def _text(raw: bytes, key: str | None = None) -> str:
+    """A key (`key` None) or the value of `key`, unescaped and decoded."""
+    if b"+" in raw:
+        raw = raw.replace(b"+", b" ")
     if b"%" in raw:
         raw = unquote_to_bytes(raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        what = "a key" if key is None else f"the value of {shorten(key)!r}"
         prefix = raw[: exc.start].decode("utf-8")
         after = f" after {shorten(prefix)!r}" if prefix else ""
         raise FormError(f"The body is not valid UTF-8: {what} has an invalid byte{after}.", INVALID_UTF8) from None
@@ -85,17 +89,23 @@ def _text(raw: bytes, what: str) -> str:
 
 def _pairs(body: bytes):
     """``(key, value)`` text pairs in body order; empty pairs are skipped, a pair without ``=`` has value ``""``."""
-    bad = _BAD_ESCAPE.search(body)
+    bad = _BAD_ESCAPE.search(body) if b"%" in body else None
     if bad:
         near = body[bad.start(): bad.start() + 3].decode("utf-8", "backslashreplace")
         raise FormError(f"The body has an invalid percent-escape {near!r} at byte {bad.start()}: "
                         f"'%' must be followed by two hex digits.", INVALID_ESCAPE)
-    for count, match in enumerate(_PAIR.finditer(body), 1):
-        if count > MAX_PAIRS:
-            raise FormError(f"The body holds more than {MAX_PAIRS} key=value pairs.", TOO_MANY_PARAMS)
-        key, _, value = match.group().partition(b"=")
-        key = _text(key, "a key")
-        yield key, _text(value, f"the value of {shorten(key)!r}")
+    # Enough separators for too many pairs: count the pairs (up to one too many) before making any.
+    if body.count(b"&") >= MAX_PAIRS and sum(1 for _ in islice(_PAIR.finditer(body), MAX_PAIRS + 1)) > MAX_PAIRS:
+        raise FormError(f"The body holds more than {MAX_PAIRS} key=value pairs.", TOO_MANY_PARAMS)
+    for piece in body.split(b"&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition(b"=")
+        if piece.isascii() and b"+" not in piece and b"%" not in piece:  # the common case: nothing to unescape
+            yield key.decode("ascii"), value.decode("ascii")
+        else:
+            key = _text(key)
+            yield key, _text(value, key)
 
 
 # Keys repeat from body to body (a service sends the same params again and again): the parts of a

@@ -124,7 +124,7 @@ _KEY_LIKE = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_)[0-9A-Za-z_]+")
 
 def shown_path(path: str) -> str:
     """A request path fit for a message or a log line: `shown`, with anything shaped like an API key cut."""
-    return shown(_KEY_LIKE.sub(r"\1(redacted)", path) if "_" in path else path)
+    return shown(_KEY_LIKE.sub(r"\1(redacted)", path) if "_test_" in path or "_live_" in path else path)
 
 
 def shown(text: str, limit: int = 200) -> str:
