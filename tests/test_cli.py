@@ -72,6 +72,7 @@ def test_stdin(monkeypatch, capsys):
     (b'{"customer": "a", "customer": "b"}', "duplicate key"),
     (b"\xff\xfe\x00junk", "is not UTF-8"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"expires_at": -' + b"9" * 5000 + b"}", "an integer of 5000 digits (at most 4300 are read)"),
 ])
 def test_unusable_input_exits_2_with_one_line(tmp_path, capsys, content, reason):
     path = tmp_path / "input.json"

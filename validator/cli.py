@@ -108,6 +108,21 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
+# Python converts at most this many digits to an int (sys.get_int_max_str_digits()'s default).
+_MAX_DIGITS = 4300
+
+
+class _TooLong(ValueError):
+    """A JSON integer longer than Python reads: valid JSON, but not usable here."""
+
+
+def _integer(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > _MAX_DIGITS:
+        raise _TooLong(f"an integer of {digits} digits (at most {_MAX_DIGITS} are read)")
+    return int(text)
+
+
 def _unique_keys(pairs):
     result = {}
     for key, value in pairs:
@@ -124,11 +139,13 @@ def parse_json(data: bytes | str, name: str):
             data = data.decode("utf-8-sig")
         if not data.strip():
             raise Unusable(f"{name} is empty: no JSON in it")
-        return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys, parse_int=_integer)
     except UnicodeDecodeError:
         raise Unusable(f"{name} is not UTF-8 text") from None
     except RecursionError:
         raise Unusable(f"{name} is not usable JSON: nested too deeply") from None
+    except _TooLong as exc:
+        raise Unusable(f"{name} is not usable JSON: {exc}") from None
     except ValueError as exc:
         hint = " (it looks like a form body: use --form)" if _FORM_LIKE.match(data) else ""
         raise Unusable(f"{name} is not JSON: {str(exc)[:120]}{hint}") from None
