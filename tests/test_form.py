@@ -441,3 +441,10 @@ def test_cli_reads_standard_input():
     done = subprocess.run([sys.executable, "-m", "validator", "validate", "--form", "-"],
                           input=SEED_BODY.encode(), capture_output=True)
     assert (done.returncode, done.stdout) == (0, b"<stdin>: valid\n")
+
+
+def test_a_bad_escape_is_quoted_byte_for_byte():
+    """Each byte after the '%' is shown as sent: printable as is, any other escaped once."""
+    with pytest.raises(form.FormError) as raised:
+        form.decode(b"a=%\x90\x0bb")
+    assert "invalid percent-escape '%\\x90\\x0b' at byte 2" in str(raised.value)

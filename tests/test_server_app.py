@@ -126,7 +126,7 @@ def test_serve_without_the_extra_says_what_to_install():
     code = "import sys; sys.modules['uvicorn'] = None; from validator.cli import main; sys.exit(main(['serve']))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 2
-    assert "pip install 'customer-session-schema[serve]'" in run.stderr and "Traceback" not in run.stderr
+    assert "pip install '.[serve]' in the project's folder" in run.stderr and "Traceback" not in run.stderr
 
 
 # A new response field is a schema edit, not a code change.

@@ -456,7 +456,7 @@ def _serve(args) -> int:
         from .serving import serve
     except ImportError as exc:
         _complain(f"serve needs the optional extra 'serve' ({exc.name or 'uvicorn'} is missing): "
-                  f"pip install 'customer-session-schema[serve]'")
+                  f"pip install '.[serve]' in the project's folder")
         return EXIT_UNUSABLE
     try:
         serve(args.host, args.port)

@@ -157,7 +157,9 @@ def stripe_source() -> Source:
     try:
         import stripe
     except ImportError:
-        raise CannotRun("drift needs stripe-python: pip install 'customer-session-schema[stripe]'") from None
+        from .stripe_client import INSTALL
+
+        raise CannotRun(f"drift needs stripe-python: {INSTALL}") from None
     module, name = STRIPE_PARAMS
     label = f"{STRIPE_PYTHON} {getattr(stripe, 'VERSION', '?')}"
     try:

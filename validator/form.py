@@ -91,8 +91,8 @@ def _pairs(body: bytes):
     """``(key, value)`` text pairs in body order; empty pairs are skipped, a pair without ``=`` has value ``""``."""
     bad = _BAD_ESCAPE.search(body) if b"%" in body else None
     if bad:
-        near = body[bad.start(): bad.start() + 3].decode("utf-8", "backslashreplace")
-        raise FormError(f"The body has an invalid percent-escape {near!r} at byte {bad.start()}: "
+        near = repr(body[bad.start(): bad.start() + 3])[1:]  # each byte as sent: printable, or escaped once
+        raise FormError(f"The body has an invalid percent-escape {near} at byte {bad.start()}: "
                         f"'%' must be followed by two hex digits.", INVALID_ESCAPE)
     # Enough separators for too many pairs: count the pairs (up to one too many) before making any.
     if body.count(b"&") >= MAX_PAIRS and sum(1 for _ in islice(_PAIR.finditer(body), MAX_PAIRS + 1)) > MAX_PAIRS:

@@ -69,7 +69,7 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
                     problems.append(ParamError(
                         bracket(where), where, PARAMETER_NOT_JSON,
                         f"{bracket(path) or 'The payload'} has a key that is not Unicode text "
-                        f"(it holds a lone surrogate), so it cannot be sent.",
+                        f"(it holds a lone surrogate), so UTF-8 cannot encode it.",
                     ))
                 elif isinstance(key, str):
                     # Plain strings, booleans and small ints (most values) are copied
@@ -100,7 +100,7 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
             problems.append(ParamError(
                 bracket(path), path, PARAMETER_NOT_JSON,
                 f"{bracket(path) or 'The payload'} is not Unicode text (it holds a lone surrogate), "
-                f"so it cannot be sent.",
+                f"so UTF-8 cannot encode it.",
             ))
         elif value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
             parent[slot] = value

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from .openapi import METHOD, PATH
 
-INSTALL = "pip install 'customer-session-schema[stripe]'"
+INSTALL = "the extra 'stripe' (pip install '.[stripe]' in the project's folder)"
 
 
 def _check(method: str, url: str, post_data) -> None:
