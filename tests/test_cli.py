@@ -404,6 +404,15 @@ def test_form_bodies_keep_their_verdicts(tmp_path, capsys, body, code):
     assert status == code and "not a form body" not in err
 
 
+@pytest.mark.parametrize("word, pointer", [("lint", "validate prints lint warnings"),
+                                           ("defaults", "validate --defaults prints")])
+def test_a_job_of_validate_named_as_a_command_points_to_validate(capsys, word, pointer):
+    with pytest.raises(SystemExit) as raised:
+        cli.main([word, str(GOOD)])
+    assert raised.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith(f"customer-session: error: unknown command {word!r}: {pointer}")
+
+
 def test_mistyped_command_gets_a_suggestion(capsys):
     with pytest.raises(SystemExit) as raised:
         cli.main(["valdate", str(GOOD)])

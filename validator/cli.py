@@ -621,6 +621,13 @@ def _commands(parser: argparse.ArgumentParser) -> list[str]:
             for name in action.choices]
 
 
+# Jobs the README names that `validate` does.
+_WHERE = {
+    "lint": "validate prints lint warnings with every verdict (--strict fails on them)",
+    "defaults": "validate --defaults prints the effective configuration",
+}
+
+
 def _check_command(parser: argparse.ArgumentParser, argv) -> None:
     """A mistyped command gets a suggestion (argparse itself only lists the choices); exit 2."""
     # The top level has no option that takes a value, so the first word not
@@ -629,6 +636,8 @@ def _check_command(parser: argparse.ArgumentParser, argv) -> None:
     commands = _commands(parser)
     if word is None or word in commands:
         return
+    if word in _WHERE:  # the README's words for what validate does, not commands of their own
+        parser.error(f"unknown command {word!r}: {_WHERE[word]}")
     close = difflib.get_close_matches(word, commands, n=1)
     if close:
         parser.error(f"unknown command {word!r}: did you mean {close[0]}?")
