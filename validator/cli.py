@@ -108,19 +108,16 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-# Python converts at most this many digits to an int (sys.get_int_max_str_digits()'s default).
-_MAX_DIGITS = 4300
-
-
 class _TooLong(ValueError):
     """A JSON integer longer than Python reads: valid JSON, but not usable here."""
 
 
 def _integer(text: str) -> int:
-    digits = len(text) - text.startswith("-")
-    if digits > _MAX_DIGITS:
-        raise _TooLong(f"an integer of {digits} digits (at most {_MAX_DIGITS} are read)")
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # past the interpreter's limit (sys.get_int_max_str_digits()): JSON's digits are digits
+        digits = len(text) - text.startswith("-")
+        raise _TooLong(f"an integer of {digits} digits (at most {sys.get_int_max_str_digits()} are read)") from None
 
 
 def _unique_keys(pairs):
