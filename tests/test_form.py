@@ -259,6 +259,35 @@ def test_any_body_decodes_or_is_a_form_error(body):
         assert validator.is_valid(params) == (list(validator.iter_errors(params)) == [])
 
 
+PLAIN_PARTS = st.lists(st.sampled_from([
+    "components", "customer", "customer_account", "expand", "checkout", "[pricing_table]", "[payment_element]",
+    "[features]", "[enabled]", "[payment_method_redisplay_limit]", "[payment_method_save]", "[x]", "[0]", "[]",
+    "=", "=true", "=false", "=7", "=-1", "=enabled", "=cus_1", "&", "&", "+", "%41", "[", "\u00e9",
+]), max_size=24).map("".join)
+
+
+@given(st.one_of(PLAIN_PARTS, st.builds(lambda payload, extra: form.encode(payload) + extra,
+                                         payloads(), st.sampled_from(["", "&customer=x", "&expand[]=c", "&a"]))))
+@settings(max_examples=300)
+def test_the_plain_decoder_agrees_with_the_general_one(body):
+    """The one-pass decoder of the common body answers exactly what the general decoder answers, or passes."""
+    raw = body.encode()
+    plain = form._plain(raw)
+    try:
+        general = form._value(form._tree(raw), ())
+    except form.FormError:
+        assert plain is None  # only the general decoder explains a bad body
+    else:
+        assert plain is None or (plain == general and repr(plain) == repr(general))
+
+
+def test_the_plain_decoder_takes_the_common_body():
+    assert form._plain(SEED_BODY.encode()) == SEED_PARAMS
+    for other in (SEED_BODY + "&expand[]=customer", SEED_BODY + "&expand[0]=customer", "customer=a+b",
+                  "customer=%41", "customer=caf\u00e9", "customer=x&customer=y", "customer=x&customer[a]=y"):
+        assert form._plain(other.encode()) is None, other
+
+
 def test_decode_rejects_what_is_not_a_body():
     with pytest.raises(TypeError):
         form.decode({"customer": "x"})
