@@ -67,7 +67,7 @@ class UnknownExpansion(ValueError):
 class _Field:
     """What the answer needs to know about one field, read once from its merged schema node."""
 
-    __slots__ = ("path", "generate", "fixed", "unsent", "expand_key", "keys", "item", "static")
+    __slots__ = ("path", "generate", "fixed", "unsent", "expand_key", "keys", "item", "static", "copied", "build")
 
     def __init__(self, path: tuple, node: dict):
         self.path = path
@@ -84,11 +84,14 @@ class _Field:
         self.keys: list = []  # (key, _Field) of each property, in schema order
         self.item = None  # the _Field of an array's items
         self.static = _DYNAMIC  # the value when not sent, where it is the same in every answer (set by _root)
+        self.copied = False  # True where a value sent is answered as it is (set by settle)
+        self.build = None  # for an object: the function answering it from what was sent (set by _compile)
 
     def settle(self) -> None:
         """Work out `static`, children first: most of an answer is the same every time, and is built once."""
         for _, sub in self.keys:
             sub.settle()
+        self.copied = self.generate is None and self.fixed is _ABSENT and not self.keys and self.item is None
         if self.generate is not None:
             self.static = self.generate["value"] if "value" in self.generate else _DYNAMIC
         elif self.fixed is not _ABSENT:
@@ -112,7 +115,64 @@ def _root() -> _Field:
             else:
                 parent.item = field
     fields[()].settle()
+    for field in fields.values():
+        if field.keys:
+            _compile(field)
     return fields[()]
+
+
+def _compile(field: _Field) -> None:
+    """Generate ``field.build(sent, expand, now, keep)``: the object `field` answers for the dict `sent`.
+
+    One statement per property, in schema order, settled from the schema
+    when the code is made: a generated value, a fixed one, the value sent
+    (as it is, or through `_value`), or the value when not sent.  What a
+    statement needs (other fields, values to share) is bound by name; only
+    keys and numbers from the schema appear in the code, as literals.
+    """
+    bound: dict = {"_ABSENT": _ABSENT, "_shared": _shared, "_copy": _copy, "_value": _value, "random_text": random_text}
+
+    def name(value) -> str:
+        bound[f"b{len(bound)}"] = value
+        return f"b{len(bound) - 1}"
+
+    lines = ["def build(sent, expand, now, keep):", "    shared = keep is _shared", "    out = {}"]
+    for key, sub in field.keys:
+        target, how = f"out[{key!r}]", sub.generate
+        if how is not None:  # made afresh whatever was sent
+            if "random" in how:
+                lines.append(f"    {target} = {name(how['random'])} + random_text({int(how['length'])})")
+            elif "now" in how:
+                lines.append(f"    {target} = now + {int(how['now'])}")
+            else:
+                value = name(how["value"])
+                lines.append(f"    {target} = {value} if shared else _copy({value})")
+            continue
+        if sub.fixed is not _ABSENT:
+            value = name(sub.fixed)
+            lines.append(f"    {target} = {value} if shared else keep({value})")
+            continue
+        lines.append(f"    given = sent.get({key!r}, _ABSENT)")
+        lines.append("    if given is _ABSENT:")
+        if sub.static is _DYNAMIC:  # an object holding a generated field: built afresh
+            lines.append(f"        {target} = {name(sub)}.build({{}}, expand, now, keep)")
+        elif sub.static is _ABSENT:  # left out
+            lines.append("        pass")
+        else:
+            value = name(sub.static)
+            lines.append(f"        {target} = {value} if shared else keep({value})")
+        lines.append("    else:")
+        if sub.copied:
+            lines.append(f"        {target} = given if shared else keep(given)")
+        elif sub.keys:  # an object sent as one is built by its own function (anything else: see _value)
+            built = name(sub)
+            lines.append(f"        {target} = {built}.build(given, expand, now, keep) if given.__class__ is dict "
+                         f"else _value({built}, given, expand, now, keep)")
+        else:
+            lines.append(f"        {target} = _value({name(sub)}, given, expand, now, keep)")
+    lines.append("    return out")
+    exec(compile("\n".join(lines) + "\n", f"<answer for {'.'.join(field.path) or 'the object'}>", "exec"), bound)
+    field.build = bound["build"]
 
 
 def _copy(value):
@@ -169,37 +229,25 @@ def _generated(how: dict, now: int):
 
 
 def _value(field: _Field, sent, expand: frozenset, now: int, keep):
+    """What `field` answers for the value `sent` (_ABSENT when not sent)."""
     if sent is _ABSENT:
         if field.static is not _DYNAMIC:
             return keep(field.static)
         if field.generate is not None:
             return _generated(field.generate, now)
-        return _object(field, {}, expand, now, keep)  # only an object can hold a generated field
+        return field.build({}, expand, now, keep)  # only an object can hold a generated field
     if field.generate is not None:
         return _generated(field.generate, now)
     if field.fixed is not _ABSENT:
         return keep(field.fixed)
     if field.keys:
         if sent.__class__ is dict:
-            return _object(field, sent, expand, now, keep)
+            return field.build(sent, expand, now, keep)
         if field.expand_key is not None and field.path in expand and sent.__class__ is str:
-            return _object(field, {field.expand_key: sent}, expand, now, keep)
+            return field.build({field.expand_key: sent}, expand, now, keep)
     if sent.__class__ is list and field.item is not None:
         return [_value(field.item, item, expand, now, keep) for item in sent]
     return keep(sent)
-
-
-def _object(field: _Field, sent: dict, expand: frozenset, now: int, keep) -> dict:
-    out = {}
-    for key, sub in field.keys:
-        given = sent.get(key, _ABSENT)
-        if given is _ABSENT and sub.static is not _DYNAMIC:  # most fields: the same in every answer
-            value = sub.static if keep is _shared else keep(sub.static)
-        else:
-            value = _value(sub, given, expand, now, keep)
-        if value is not _ABSENT:
-            out[key] = value
-    return out
 
 
 def _shared(value):
@@ -216,4 +264,4 @@ def build(params: dict, expand: frozenset = frozenset(), now: int | None = None,
     `params` or with other results -- unless `fresh` is false: then parts of
     it are shared, and it must only be read (the server writes it out at once).
     """
-    return _object(_root(), params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)
+    return _root().build(params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)

@@ -18,47 +18,63 @@ def _is_object(node: dict) -> bool:
     return node.get("type") == "object" or "properties" in node
 
 
+class _Place:
+    """What filling needs at one described param path: its properties' places, its items' place, what to add."""
+
+    __slots__ = ("keys", "item", "absent")
+
+    def __init__(self):
+        self.keys: dict = {}  # property name -> _Place
+        self.item = None  # the _Place of an array's items
+        self.absent: list = []  # (key, default, create) to add when the key is absent, in schema order
+
+
 @functools.cache
-def _plan() -> tuple[frozenset, dict]:
-    """Every described param path (array items as index 0), and for each object
-    path what to add when a key is absent: ``(key, default, create)`` in schema order.
-    """
+def _plan() -> _Place:
+    """The described params as a tree of _Places, read once from the schemas (array items under index 0)."""
     walked = list(loader.nodes().items())
-    paths = frozenset(path for path, _ in walked)
-    absent: dict[tuple, list] = {}
+    places = {path: _Place() for path, _ in walked}
+    for path, place in places.items():
+        if path:
+            parent, key = places[path[:-1]], path[-1]
+            if isinstance(key, str):
+                parent.keys[key] = place
+            else:
+                parent.item = place
     # walk() is depth first, parents before children: reversed, every child's
     # plan is complete before its parent asks whether the child can be created.
     for path, node in reversed(walked):
         if not path or not isinstance(path[-1], str):
             continue
-        parent, key = path[:-1], path[-1]
+        parent, key = places[path[:-1]], path[-1]
         if "default" in node:
             # A null default is the reference's "no value": nothing to fill.
             if node["default"] is not None:
-                absent.setdefault(parent, []).insert(0, (key, node["default"], False))
-        elif _is_object(node) and not node.get("required") and absent.get(path):
-            absent.setdefault(parent, []).insert(0, (key, None, True))
-    return paths, absent
+                parent.absent.insert(0, (key, node["default"], False))
+        elif _is_object(node) and not node.get("required") and places[path].absent:
+            parent.absent.insert(0, (key, None, True))
+    return places[()]
 
 
-def _copy(value, path: tuple):
-    """`value` at a described `path`: dicts and lists copied, defaults filled inside dicts."""
-    paths, _ = _plan()
+def _copy(value, place: _Place):
+    """`value` at a described place: dicts and lists copied, defaults filled inside dicts."""
     if isinstance(value, dict):
-        return _fill(value, path)
-    if isinstance(value, list) and path + (0,) in paths:
-        return [_copy(item, path + (0,)) for item in value]
+        return _fill(value, place)
+    if isinstance(value, list) and place.item is not None:
+        return [_copy(item, place.item) for item in value]
     return value
 
 
-def _fill(value: dict, path: tuple) -> dict:
-    paths, absent = _plan()
+def _fill(value: dict, place: _Place) -> dict:
+    keys = place.keys
     out = {}
     for key, item in value.items():
-        out[key] = _copy(item, path + (key,)) if isinstance(key, str) and path + (key,) in paths else item
-    for key, default, create in absent.get(path, ()):
+        # Only a str key names a property (a dict may hold any key); what sits elsewhere is carried over.
+        sub = keys.get(key) if key.__class__ is str or isinstance(key, str) else None
+        out[key] = item if sub is None or not isinstance(item, (dict, list)) else _copy(item, sub)
+    for key, default, create in place.absent:
         if key not in out:
-            out[key] = _fill({}, path + (key,)) if create else _copy(copy.deepcopy(default), path + (key,))
+            out[key] = _fill({}, keys[key]) if create else _copy(copy.deepcopy(default), keys[key])
     return out
 
 
@@ -73,4 +89,4 @@ def fill_defaults(params):
     """
     if not isinstance(params, dict):
         return params
-    return _fill(params, ())
+    return _fill(params, _plan())

@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from asyncio import current_task
 from collections import OrderedDict
+from time import monotonic
 
 from . import answer, check, defaults, form, loader
 from .errors import bracket
@@ -155,15 +157,19 @@ class StandIn:
 
     async def _body(self, receive) -> bytes | None | bool:
         """The whole body; None past form.MAX_BYTES (reading stops there), False when it is too slow."""
-        task = asyncio.current_task()
+        task = current_task()
         # One watchdog for every request rather than a timer each: a timer costs as much as validating.
         if self._watchdog is None or self._watchdog.done():
             self._watchdog = asyncio.get_running_loop().create_task(self._watch())
-        self._reading[task] = time.monotonic() + self.body_timeout
-        chunks, size = [], 0
+        reading = self._reading
+        reading[task] = monotonic() + self.body_timeout
         try:
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body"):
+                body = message.get("body", b"")  # the common case: the whole body at once
+                return body if len(body) <= form.MAX_BYTES else None
+            chunks, size = [], 0
             while True:
-                message = await receive()
                 if message["type"] == "http.disconnect":
                     raise _Gone
                 chunk = message.get("body", b"")
@@ -173,6 +179,7 @@ class StandIn:
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     return b"".join(chunks)
+                message = await receive()
         except asyncio.CancelledError:
             if task not in self._late:
                 raise  # cancelled from outside (the server shutting down): not ours to swallow
@@ -181,16 +188,16 @@ class StandIn:
                 task.uncancel()
             return False
         finally:
-            self._reading.pop(task, None)
+            del reading[task]
 
     async def _watch(self) -> None:
         """Cancel every body read that has taken longer than body_timeout; look a few times per timeout."""
         while True:
             await asyncio.sleep(min(1.0, self.body_timeout / 4))
-            now = time.monotonic()
+            now = monotonic()
             for task, deadline in list(self._reading.items()):
                 if now > deadline:
-                    del self._reading[task]
+                    self._reading[task] = float("inf")  # _body forgets it; cancelled once
                     self._late.add(task)
                     task.cancel()
 
