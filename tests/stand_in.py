@@ -70,6 +70,21 @@ class Server:
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
+    def line_of(self, response) -> str:
+        """The one log line of the request `response` answers, found by its Request-Id (10 s at most).
+
+        The server writes the lines of one turn of its event loop together,
+        at the end of the turn: a moment after the answers.
+        """
+        request_id = response.headers["request-id"]
+        deadline = time.monotonic() + 10
+        while True:
+            lines = [line for line in self.log().splitlines() if line.endswith(" " + request_id)]
+            if lines or time.monotonic() > deadline:
+                assert len(lines) == 1, (request_id, lines)
+                return lines[0]
+            time.sleep(0.01)
+
     def request(self, method: str = "POST", path: str = PATH, body: bytes | str = b"", headers: dict | None = None,
                 key: str | None = KEY) -> Response:
         """One request on a fresh connection; `key` as Bearer auth unless None or given in `headers`."""

@@ -91,7 +91,7 @@ def test_plan_rules_on_a_synthetic_schema(monkeypatch):
         (("c", "l", 0), {"type": "object"}),
     ]
     monkeypatch.setattr(loader, "nodes", lambda: dict(nodes))
-    defaults._plan.cache_clear()
+    defaults.plan.cache_clear()
     try:
         assert validator.fill_defaults({}) == {"c": {"d": {"n": 0}, "l": [{"k": 1}]}}
         assert validator.fill_defaults({"a": {}, "b": {}}) == {"a": {}, "b": {"x": "x"},
@@ -100,7 +100,7 @@ def test_plan_rules_on_a_synthetic_schema(monkeypatch):
         first["c"]["l"][0]["k"] = 2
         assert validator.fill_defaults({})["c"]["l"] == [{"k": 1}]
     finally:
-        defaults._plan.cache_clear()
+        defaults.plan.cache_clear()
 
 
 def test_defaults_are_fresh_copies():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import sys
 
@@ -49,6 +50,24 @@ def test_the_answer_is_built_from_the_schemas_example_and_validates():
                                                 sorted((loader.SCHEMA_DIR.parent / "tests" / "examples" / "valid").glob("*.json"))]:
         built = answer.build(validator.fill_defaults(params), answer.expansions(params))
         assert list(validator.response.iter_errors(built)) == [], params
+
+
+@given(payloads())
+def test_the_answer_fills_the_requests_defaults_as_fill_defaults_does(payload):
+    try:
+        expand = answer.expansions(payload)
+    except answer.UnknownExpansion:
+        return
+    before = copy.deepcopy(payload)
+    plain = answer.build(payload, expand, now=0)
+    filled = answer.build(validator.fill_defaults(payload), expand, now=0)
+    assert payload == before
+    for *parents, last in loader.secrets(loader.RESPONSE_FILE):  # made afresh for every answer
+        for built in (plain, filled):
+            for part in parents:
+                built = built[part]
+            built.pop(last)
+    assert plain == filled and repr(plain) == repr(filled)
 
 
 @given(payloads())

@@ -82,10 +82,10 @@ class _Constant:
 
 
 def _serve_ceiling() -> None:
-    from validator import answer, defaults, form, serving
+    from validator import answer, form, serving
 
     valid, _ = _bodies()
-    body = json.dumps(answer.build(defaults.fill_defaults(form.decode(valid)))).encode()
+    body = json.dumps(answer.build(form.decode(valid))).encode()
     serving.serve("127.0.0.1", 0, app=_Constant(body))
 
 

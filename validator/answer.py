@@ -26,7 +26,7 @@ import functools
 import os
 import time
 
-from . import loader
+from . import defaults, loader
 
 GENERATE, UNSENT, EXPANDABLE, EXPANSIONS = "x-generate", "x-unsent", "x-expandable", "x-expansions"
 
@@ -117,19 +117,35 @@ def _root() -> _Field:
     fields[()].settle()
     for field in fields.values():
         if field.keys:
-            _compile(field)
+            _compile(field, _request_place(field.path))
     return fields[()]
 
 
-def _compile(field: _Field) -> None:
+def _request_place(path: tuple):
+    """The request's defaults plan (`validator.defaults`) at a response path, or None where the request has none."""
+    place = defaults.plan()
+    for part in path:
+        place = place.keys.get(part) if isinstance(part, str) else place.item
+        if place is None:
+            return None
+    return place
+
+
+def _compile(field: _Field, place) -> None:
     """Generate ``field.build(sent, expand, now, keep)``: the object `field` answers for the dict `sent`.
 
     One statement per property, in schema order, settled from the schema
     when the code is made: a generated value, a fixed one, the value sent
-    (as it is, or through `_value`), or the value when not sent.  What a
-    statement needs (other fields, values to share) is bound by name; only
-    keys and numbers from the schema appear in the code, as literals.
+    (as it is, or through `_value`), or the value when not sent.  Where the
+    request param at the same path (`place`, from `validator.defaults`) has
+    a documented default, or is an object that filling would create, that
+    stands in for a value not sent: the answer shows the effective
+    configuration, exactly as if the params had gone through fill_defaults.
+    What a statement needs (other fields, values to share) is bound by
+    name; only keys and numbers from the schema appear in the code, as
+    literals.
     """
+    filled = {key: (default, create) for key, default, create in (place.absent if place is not None else ())}
     bound: dict = {"_ABSENT": _ABSENT, "_shared": _shared, "_copy": _copy, "_value": _value, "random_text": random_text}
 
     def name(value) -> str:
@@ -152,8 +168,24 @@ def _compile(field: _Field) -> None:
             value = name(sub.fixed)
             lines.append(f"    {target} = {value} if shared else keep({value})")
             continue
-        lines.append(f"    given = sent.get({key!r}, _ABSENT)")
-        lines.append("    if given is _ABSENT:")
+        # The value sent (or filled in), answered: as it is, by the object's own function, or through _value.
+        if sub.copied:
+            answered = [f"{target} = given if shared else keep(given)"]
+        elif sub.keys and sub.item is None:
+            built = name(sub)
+            answered = ["if given.__class__ is dict:", f"    {target} = {built}.build(given, expand, now, keep)"]
+            if sub.expand_key is not None:  # an id, or the object it stands for when the request expands it
+                answered += [f"elif {name(sub.path)} in expand and given.__class__ is str:",
+                             f"    {target} = {built}.build({{{sub.expand_key!r}: given}}, expand, now, keep)"]
+            answered += ["else:", f"    {target} = given if shared else keep(given)"]
+        else:
+            answered = [f"{target} = _value({name(sub)}, given, expand, now, keep)"]
+        lines += [f"    given = sent.get({key!r}, _ABSENT)", "    if given is _ABSENT:"]
+        if key in filled:  # not sent: what fill_defaults would put there, answered as if sent
+            default, create = filled[key]
+            lines.append("        given = {}" if create else f"        given = {name(default)}")
+            lines += [f"    {line}" for line in answered]
+            continue
         if sub.static is _DYNAMIC:  # an object holding a generated field: built afresh
             lines.append(f"        {target} = {name(sub)}.build({{}}, expand, now, keep)")
         elif sub.static is _ABSENT:  # left out
@@ -162,14 +194,7 @@ def _compile(field: _Field) -> None:
             value = name(sub.static)
             lines.append(f"        {target} = {value} if shared else keep({value})")
         lines.append("    else:")
-        if sub.copied:
-            lines.append(f"        {target} = given if shared else keep(given)")
-        elif sub.keys:  # an object sent as one is built by its own function (anything else: see _value)
-            built = name(sub)
-            lines.append(f"        {target} = {built}.build(given, expand, now, keep) if given.__class__ is dict "
-                         f"else _value({built}, given, expand, now, keep)")
-        else:
-            lines.append(f"        {target} = _value({name(sub)}, given, expand, now, keep)")
+        lines += [f"        {line}" for line in answered]
     lines.append("    return out")
     exec(compile("\n".join(lines) + "\n", f"<answer for {'.'.join(field.path) or 'the object'}>", "exec"), bound)
     field.build = bound["build"]
@@ -257,8 +282,9 @@ def _shared(value):
 def build(params: dict, expand: frozenset = frozenset(), now: int | None = None, *, fresh: bool = True) -> dict:
     """The object answering the valid request `params`, in the response schema's field order.
 
-    `params` should already have its defaults filled (``fill_defaults``), so
-    that the answer shows the effective configuration.  `expand` holds the
+    The request's documented defaults fill what `params` leaves out, as
+    ``fill_defaults`` would fill them (filled params give the same answer),
+    so that the answer shows the effective configuration.  `expand` holds the
     response paths to expand (see `expansions`); `now` is the Unix time of
     the request (default: the current time).  The result shares nothing with
     `params` or with other results -- unless `fresh` is false: then parts of

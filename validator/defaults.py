@@ -30,7 +30,7 @@ class _Place:
 
 
 @functools.cache
-def _plan() -> _Place:
+def plan() -> _Place:
     """The described params as a tree of _Places, read once from the schemas (array items under index 0)."""
     walked = list(loader.nodes().items())
     places = {path: _Place() for path, _ in walked}
@@ -89,4 +89,4 @@ def fill_defaults(params):
     """
     if not isinstance(params, dict):
         return params
-    return _fill(params, _plan())
+    return _fill(params, plan())

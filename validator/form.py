@@ -172,15 +172,19 @@ def _tree(body: bytes) -> dict:
 _plans: dict = {}
 
 
-def _plan(key: bytes):
-    """``(parents, last, types)`` for a plain key; None for any other (the general decoder then reads it)."""
+def _plan(key: str):
+    """``(parents, last, types)`` for a plain key; None for any other (the general decoder then reads it).
+
+    ``types`` is None where the text sent stays text (see `_scalar`).
+    """
     try:
-        parts = _parse_segments(key.decode("ascii"))
+        parts = _parse_segments(key)
     except FormError:
         return None
     if any(part is None or _INDEX.fullmatch(part) for part in parts):
         return None
-    return parts[:-1], parts[-1], _types().get(parts)
+    types = _types().get(parts)
+    return parts[:-1], parts[-1], None if not types or "string" in types else types
 
 
 _plan.cache_clear = _plans.clear  # like the functools caches: what it remembers comes from the schemas
@@ -199,10 +203,10 @@ def _plain(body: bytes) -> dict | None:
         return None
     root: dict = {}
     plans = _plans
-    for piece in body.split(b"&"):
+    for piece in body.decode("ascii").split("&"):
         if not piece:
             continue
-        key, _, value = piece.partition(b"=")
+        key, _, value = piece.partition("=")
         plan = plans.get(key)
         if plan is None:
             if len(key) > _REMEMBERED_KEY:
@@ -223,8 +227,7 @@ def _plain(body: bytes) -> dict | None:
             node = child
         if last in node:
             return None  # given twice
-        text = value.decode("ascii")
-        node[last] = _scalar(text, types) if types else text
+        node[last] = value if types is None else _scalar(value, types)
     return root
 
 

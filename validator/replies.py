@@ -8,6 +8,8 @@ them.  Nothing here quotes an API key, a body or a secret.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import base64
 import functools
 import json
@@ -152,15 +154,42 @@ def _version() -> bytes:
 
 
 _stamp = [0, ""]  # the last second logged, and how it is written
+_pending: list = []  # lines logged during this turn of the event loop, written together at its end
 
 
 def log(method: str, path: str, status, started: float, request_id: str) -> None:
-    """One line per request on standard error.  Never the body, a key or a secret: only these five things."""
+    """One line per request on standard error.  Never the body, a key or a secret: only these five things.
+
+    Inside an event loop the lines of one turn of the loop are written
+    together, at its end: one write for every request answered in that turn,
+    rather than one each (a busy server answers many per turn).
+    """
     now = int(time.time())
     if now != _stamp[0]:
         _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     elapsed = (time.perf_counter() - started) * 1000
+    line = f"{_stamp[1]} {method} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}\n"
+    if _pending and len(_pending) < 256:  # a write at the end of this turn is on its way
+        _pending.append(line)
+        return
+    _flush()  # nothing; or a turn that long, or lines of a loop that stopped before its turn ended
+    _pending.append(line)
     try:
-        sys.stderr.write(f"{_stamp[1]} {method} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}\n")
+        asyncio.get_running_loop().call_soon(_flush)
+    except RuntimeError:  # no loop running: at once
+        _flush()
+
+
+def _flush() -> None:
+    if not _pending:
+        return
+    text = "".join(_pending)
+    _pending.clear()
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass  # a closed stderr must not cost the client its answer
+
+
+atexit.register(_flush)  # a line logged in the loop's last turn, before the loop stopped

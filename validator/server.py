@@ -24,7 +24,7 @@ from asyncio import current_task
 from collections import OrderedDict
 from time import monotonic
 
-from . import answer, check, defaults, form, loader
+from . import answer, check, form, loader
 from .errors import bracket
 from .replies import (api_key, base_headers, conflict, dumps, invalid, log, new_request_id, shown, shown_path,
                       stripe_error, too_large, unauthorized)
@@ -41,6 +41,19 @@ BODY_TIMEOUT = 10.0
 _CLOSE = (b"connection", b"close")
 
 
+_FORM = b"application/x-www-form-urlencoded"
+_LONG = len(str(form.MAX_BYTES))  # digits of a Content-Length that may be too long (fewer cannot)
+
+
+def _unread(fields: dict) -> list:
+    """The extra header of an answer given without reading the request's body, if it has one.
+
+    A body that is not read is not drained either: the connection ends with the answer.
+    """
+    has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
+    return [_CLOSE] if has_body else []
+
+
 class _Gone(Exception):
     """The client closed the connection before its request was complete: there is no one to answer."""
 
@@ -53,7 +66,7 @@ class StandIn:
         self.size, self.body_timeout = replays, body_timeout
         self._reading: dict = {}  # task reading a body -> when it must be done
         self._late: set = set()  # tasks the watchdog cancelled
-        self._watchdog = None
+        self._watchdog = self._loop = None
         self._accepted: dict = {}  # Authorization header -> its test key, for the headers seen last
 
     def warm(self) -> None:
@@ -88,9 +101,7 @@ class StandIn:
 
     async def _answer(self, scope, receive, request_id: str) -> tuple[int, bytes, list]:
         """``(status, body, extra headers)`` for one request."""
-        fields: dict = {}
-        for name, value in scope["headers"]:
-            fields.setdefault(name, value)  # the first of a repeated header counts
+        fields = dict(reversed(scope["headers"]))  # the first of a repeated header counts
         key, refusal = self._screen(scope, fields)
         if refusal is not None:
             return refusal
@@ -124,43 +135,44 @@ class StandIn:
 
     def _screen(self, scope, fields: dict) -> tuple[str | None, tuple | None]:
         """The request's API key, and the answer if it is refused before its body is read."""
-        # A body that is not read is not drained either: the connection ends with the answer.
-        has_body = fields.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in fields
-        unread = [_CLOSE] if has_body else []
         authorization = fields.get(b"authorization")
         key = self._accepted.get(authorization)
         if key is None:
             key = api_key(authorization)
             refusal = unauthorized(key)
             if refusal is not None:
-                return key, (401, dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *unread])
+                return key, (401, dumps(refusal), [(b"www-authenticate", b'Basic realm="Stripe"'), *_unread(fields)])
             if len(self._accepted) >= 1000:
                 self._accepted.clear()
             self._accepted[authorization] = key  # a test key: its next request skips the parsing
         if scope["method"] != METHOD or scope["path"] != PATH:
             message = f"Unrecognized request URL ({shown(scope['method'], 20)}: {shown_path(scope['path'])})."
-            return key, (404, dumps(stripe_error("invalid_request_error", message)), unread)
+            return key, (404, dumps(stripe_error("invalid_request_error", message)), _unread(fields))
         idempotency_key = fields.get(b"idempotency-key", b"")
         if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             message = (f"The Idempotency-Key header is {len(idempotency_key)} bytes long; "
                        f"at most {MAX_IDEMPOTENCY_KEY} are allowed.")
-            return key, (400, dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")), unread)
+            return key, (400, dumps(stripe_error("invalid_request_error", message, "idempotency_key_too_long")),
+                         _unread(fields))
         declared = fields.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > form.MAX_BYTES:
+        if declared is not None and len(declared) >= _LONG and declared.isdigit() and int(declared) > form.MAX_BYTES:
             return key, (413, dumps(too_large()), [_CLOSE])
-        kind = fields.get(b"content-type", b"").partition(b";")[0].strip().lower()
-        if kind != b"application/x-www-form-urlencoded" and (kind or has_body):
-            message = (f"Invalid request: unsupported Content-Type {shown(kind.decode('latin-1'), 100) or '(none)'}. "
-                       f"Send the params as application/x-www-form-urlencoded, as every Stripe client does.")
-            return key, (400, dumps(invalid([("", "content_type_unsupported", message)])), unread)
+        kind = fields.get(b"content-type", b"")
+        if kind != _FORM:  # as every client sends it; else its media type, parameters and case aside
+            kind = kind.partition(b";")[0].strip().lower()
+            if kind != _FORM and (kind or _unread(fields)):
+                message = (f"Invalid request: unsupported Content-Type {shown(kind.decode('latin-1'), 100) or '(none)'}. "
+                           f"Send the params as application/x-www-form-urlencoded, as every Stripe client does.")
+                return key, (400, dumps(invalid([("", "content_type_unsupported", message)])), _unread(fields))
         return key, None
 
     async def _body(self, receive) -> bytes | None | bool:
         """The whole body; None past form.MAX_BYTES (reading stops there), False when it is too slow."""
-        task = current_task()
         # One watchdog for every request rather than a timer each: a timer costs as much as validating.
         if self._watchdog is None or self._watchdog.done():
-            self._watchdog = asyncio.get_running_loop().create_task(self._watch())
+            self._loop = asyncio.get_running_loop()
+            self._watchdog = self._loop.create_task(self._watch())
+        task = current_task(self._loop)  # with its loop: Python 3.11 asks the OS for the pid to find the loop
         reading = self._reading
         reading[task] = monotonic() + self.body_timeout
         try:
@@ -208,8 +220,8 @@ class StandIn:
             params = form.decode(body)
         except form.FormError as exc:
             return 400, dumps(invalid([(exc.param, exc.code, str(exc))]))
-        errors = list(check.iter_errors(params))
-        if errors:
+        if not check.is_valid(params):
+            errors = list(check.iter_errors(params))
             return 400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))
         try:
             expand = answer.expansions(params)
@@ -217,4 +229,4 @@ class StandIn:
             param = bracket((*answer.expansions_param(), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
             return 400, dumps(invalid([(param, "property_not_expandable", message)]))
-        return 200, dumps(answer.build(defaults.fill_defaults(params), expand, fresh=False))
+        return 200, dumps(answer.build(params, expand, fresh=False))  # the defaults filled as it goes
