@@ -40,20 +40,31 @@ _MAP = bytes(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256))
 _DROP = bytes(range(4 * len(_ALPHABET), 256))
 
 
-_pool = bytearray()  # letters and digits drawn from the OS ahead of need: one system call per few hundred uses
+# Letters and digits drawn from the OS ahead of need (one system call per few hundred uses), and how many are used.
+_pool, _used = "", 0
 
 
 def random_text(length: int) -> str:
-    """`length` letters and digits from the OS's secure random source (os.urandom)."""
-    while len(_pool) < length:
-        _pool.extend(os.urandom(4096).translate(_MAP, _DROP))
-    text = _pool[-length:].decode("ascii")
-    del _pool[-length:]  # each character is used once
+    """`length` letters and digits from the OS's secure random source (os.urandom); each character is used once."""
+    global _pool, _used
+    end = _used + length
+    if end > len(_pool):
+        fresh = b""
+        while len(fresh) < length:
+            fresh += os.urandom(4096).translate(_MAP, _DROP)
+        _pool, _used, end = fresh.decode("ascii"), 0, length
+    text = _pool[_used:end]
+    _used = end
     return text
 
 
+def _forget_pool() -> None:
+    global _pool, _used
+    _pool, _used = "", 0
+
+
 if hasattr(os, "register_at_fork"):  # a forked child must not hand out its parent's characters
-    os.register_at_fork(after_in_child=_pool.clear)
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 class UnknownExpansion(ValueError):

@@ -175,7 +175,8 @@ _plans: dict = {}
 def _plan(key: str):
     """``(parents, last, types)`` for a plain key; None for any other (the general decoder then reads it).
 
-    ``types`` is None where the text sent stays text (see `_scalar`).
+    ``types`` is None where the text sent stays text, a table from text to
+    value where only a boolean is allowed, else the types (see `_scalar`).
     """
     try:
         parts = _parse_segments(key)
@@ -184,7 +185,14 @@ def _plan(key: str):
     if any(part is None or _INDEX.fullmatch(part) for part in parts):
         return None
     types = _types().get(parts)
-    return parts[:-1], parts[-1], None if not types or "string" in types else types
+    if not types or "string" in types:
+        types = None
+    elif types == {"boolean"}:
+        types = _BOOLEANS
+    return parts[:-1], parts[-1], types
+
+
+_BOOLEANS = {"true": True, "false": False}  # any other text stays text, as _scalar leaves it
 
 
 _plan.cache_clear = _plans.clear  # like the functools caches: what it remembers comes from the schemas
@@ -227,7 +235,12 @@ def _plain(body: bytes) -> dict | None:
             node = child
         if last in node:
             return None  # given twice
-        node[last] = value if types is None else _scalar(value, types)
+        if types is None:
+            node[last] = value
+        elif types is _BOOLEANS:
+            node[last] = _BOOLEANS.get(value, value)
+        else:
+            node[last] = _scalar(value, types)
     return root
 
 
