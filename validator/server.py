@@ -85,7 +85,12 @@ class StandIn:
         started, request_id = time.perf_counter(), new_request_id()
         method, path = scope["method"], scope["path"]
         try:
-            status, body, headers = await self._answer(scope, receive, request_id)
+            fields = dict(reversed(scope["headers"]))  # the first of a repeated header counts
+            key, refusal = self._screen(scope, fields)
+            if refusal is None:
+                status, body, headers = self._answer(key, fields, await self._body(receive), request_id)
+            else:
+                status, body, headers = refusal
         except _Gone:
             log(method, path, "gone", started, request_id)
             return
@@ -99,14 +104,8 @@ class StandIn:
                     "headers": base_headers(request_id, len(body)) + headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _answer(self, scope, receive, request_id: str) -> tuple[int, bytes, list]:
-        """``(status, body, extra headers)`` for one request."""
-        fields = dict(reversed(scope["headers"]))  # the first of a repeated header counts
-        key, refusal = self._screen(scope, fields)
-        if refusal is not None:
-            return refusal
-
-        body = await self._body(receive)
+    def _answer(self, key: str, fields: dict, body, request_id: str) -> tuple[int, bytes, list]:
+        """``(status, body, extra headers)`` for a request that passed `_screen`, once its body is read."""
         if body is None:
             return 413, dumps(too_large()), [_CLOSE]
         if body is False:
