@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import socket
+import sys
 import time
 
 import pytest
@@ -135,6 +137,45 @@ def test_a_client_that_stops_mid_request(stand_in, request_bytes, logged):
         while " gone " not in "".join(stand_in.log().splitlines(True)[before:]) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert f"POST {PATH} gone " in stand_in.log()
+
+
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory):
+    """A stand-in that waits half a second (not ten) for a request's line and headers."""
+    from stand_in import Server
+
+    code = f"from validator import serving; serving.serve({HOST!r}, 0, head_timeout=0.5)"
+    server = Server(tmp_path_factory.mktemp("impatient"), [sys.executable, "-c", code])
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("request_bytes", [b"", b"POS", head(1000)[:40], head(1000).partition(b"\r\n\r\n")[0]],
+                         ids=["nothing", "mid-method", "mid-headers", "no-blank-line"])
+def test_a_header_section_that_does_not_arrive_in_time_is_408(impatient, request_bytes):
+    started = time.monotonic()
+    raw = impatient.raw(request_bytes)  # sends, then reads until the server hangs up
+    assert status_of(raw) == 408 and body_of(raw)["error"]["code"] == "head_timeout"
+    assert b"connection: close" in raw.lower() and time.monotonic() - started < 4
+    assert impatient.alive()
+
+
+def test_a_slow_header_section_in_time_and_an_idle_connection_between_requests_are_served(impatient):
+    with socket.create_connection((HOST, impatient.port), timeout=10) as sock:
+        request = head(0)
+        for _ in range(2):  # the second request, on the same connection, after an idle spell past the timeout
+            sock.sendall(request[:20])
+            time.sleep(0.2)
+            sock.sendall(request[20:])
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                reply += sock.recv(65536)
+            length = int(re.search(rb"(?i)content-length: (\d+)", reply).group(1))
+            while len(reply.partition(b"\r\n\r\n")[2]) < length:
+                reply += sock.recv(65536)
+            assert status_of(reply) == 400  # an empty body: the request reached the application
+            assert body_of(reply)["error"]["code"] == "parameter_missing"
+            time.sleep(0.9)
 
 
 def test_many_concurrent_connections(stand_in):

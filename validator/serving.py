@@ -6,13 +6,16 @@ for it and an install without the extra says what to add.
 
 uvicorn with httptools bounds neither the header section nor its time:
 httptools buffers a header of any length.  `_Protocol` counts the bytes of
-the header section as they arrive and answers 431 past MAX_HEAD, and it
-answers uvicorn's own protocol-level 400 (bytes that are not HTTP) in
-Stripe's shape, with a Request-Id and a log line like every other answer.
+the header section as they arrive and answers 431 past MAX_HEAD, answers
+408 when the section has not arrived HEAD_TIMEOUT seconds after the
+connection (or the request) began, and answers uvicorn's own
+protocol-level 400 (bytes that are not HTTP) in Stripe's shape, with a
+Request-Id and a log line like every other answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import socket
@@ -26,14 +29,17 @@ from . import replies, server
 
 #: Most bytes a request's line and headers may take (nginx's default buffers hold 4 × 8 KiB).
 MAX_HEAD = 32 * 1024
+#: Seconds a request's line and headers may take to arrive: from the connection, or from the
+#: request's first byte on a connection kept alive (uvicorn closes one that stays idle).
+HEAD_TIMEOUT = 10.0
 
 
-def _reject(protocol: _Protocol, status: int, message: str) -> None:
+def _reject(protocol: _Protocol, status: int, message: str, code: str = "") -> None:
     """Answer at the protocol level, before (or instead of) a request the application sees, and hang up."""
     if protocol.transport.is_closing():
         return  # answered already
     started, request_id = time.perf_counter(), replies.new_request_id()
-    body = replies.dumps(replies.stripe_error("invalid_request_error", message))
+    body = replies.dumps(replies.stripe_error("invalid_request_error", message, code))
     headers = replies.base_headers(request_id, len(body)) + [(b"connection", b"close")]
     head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
     protocol.transport.write(STATUS_LINE[status] + head + b"\r\n" + body)
@@ -50,9 +56,20 @@ class _Protocol(HttpToolsProtocol):
     never ends never reaches the first count, but fills memory all the same).
     """
 
+    #: Connections whose header section is due, and when: one sweep a second looks at them all
+    #: (a timer per request would cost more than the check).
+    waiting: dict = {}
+    sweeping = None
+    head_timeout = HEAD_TIMEOUT
+
     def connection_made(self, transport) -> None:
         self.in_head, self.raw_head, self.head = True, 0, 0
         super().connection_made(transport)
+        self._wait_for_head()
+
+    def connection_lost(self, exc) -> None:
+        self.waiting.pop(self, None)
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self.in_head:
@@ -61,8 +78,16 @@ class _Protocol(HttpToolsProtocol):
         if self.in_head and self.raw_head > MAX_HEAD:
             self._too_large()
 
+    def _wait_for_head(self) -> None:
+        """The header section is due: by the deadline set when the connection or request began, if one was."""
+        if self not in self.waiting:
+            _Protocol.waiting[self] = self.loop.time() + self.head_timeout
+            if _Protocol.sweeping is None or _Protocol.sweeping.done():
+                _Protocol.sweeping = self.loop.create_task(_sweep(self.loop))
+
     def on_message_begin(self) -> None:
         self.head = 0
+        self._wait_for_head()
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
@@ -77,6 +102,7 @@ class _Protocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.in_head, self.raw_head = False, 0
+        self.waiting.pop(self, None)
         if self.head > MAX_HEAD:  # the URL alone
             raise OverflowError
         super().on_headers_complete()
@@ -95,12 +121,29 @@ class _Protocol(HttpToolsProtocol):
         _reject(self, 431, f"The request line and headers take more than {MAX_HEAD} bytes, the most this server reads.")
 
 
-def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.stderr) -> None:
+async def _sweep(loop) -> None:
+    """Answer 408 on every connection whose header section is overdue, and hang up; look once a second."""
+    waiting = _Protocol.waiting
+    while True:
+        await asyncio.sleep(min(1.0, _Protocol.head_timeout / 4))
+        now = loop.time()
+        for protocol, deadline in list(waiting.items()):
+            if now > deadline:
+                del waiting[protocol]
+                if protocol.in_head:
+                    _reject(protocol, 408, f"The request line and headers did not arrive within "
+                                           f"{protocol.head_timeout:g} seconds.", "head_timeout")
+
+
+def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.stderr,
+          head_timeout: float = HEAD_TIMEOUT) -> None:
     """Serve `app` (a new `server.StandIn` by default) until SIGINT or SIGTERM.
 
     The socket is bound here so that port 0 works: the line announcing the
-    address names the port the system picked.
+    address names the port the system picked.  `head_timeout`: seconds a
+    request's line and headers may take (408 past them).
     """
+    _Protocol.head_timeout = head_timeout
     if app is None:
         app = server.StandIn()
         app.warm()
