@@ -221,3 +221,93 @@ def test_the_replay_cache_keeps_only_the_most_recent_keys():
     assert call(app, other, headers={"idempotency-key": "a"})[0] == 200  # forgotten: a new request
     status, _, body = call(app, other, headers={"idempotency-key": "c"})
     assert status == 400 and json.loads(body)["error"]["type"] == "idempotency_error"
+
+
+def test_an_app_moved_to_a_new_event_loop_serves_concurrent_requests():
+    app, body = StandIn(), b"components[pricing_table][enabled]=true"
+    scope = {"type": "http", "method": "POST", "path": PATH, "query_string": b"",
+             "headers": [(b"authorization", f"Bearer {KEY}".encode()), (b"content-type", b"application/x-www-form-urlencoded"),
+                         (b"content-length", str(len(body)).encode())]}
+
+    async def one():
+        sent = []
+
+        async def receive():
+            await asyncio.sleep(0.01)  # the body comes a moment later: both requests read at once
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent[0]["status"]
+
+    async def two():
+        return await asyncio.gather(one(), one())
+
+    first = asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(one()) == 200
+    finally:
+        first.close()  # its body watchdog is left pending, never done
+    assert asyncio.run(two()) == [200, 200]
+
+
+def test_log_lines_of_a_loop_that_stopped_mid_turn_are_written_with_the_next(capsys):
+    from validator import replies
+
+    first = asyncio.new_event_loop()
+
+    def answer_and_stop():
+        replies.log("POST", PATH, 200, 0.0, "req_stoppedLoop00")
+        first.stop()  # before the end of the turn that would write the line
+
+    first.call_soon(answer_and_stop)
+    first.run_forever()
+    first.close()
+
+    async def later():
+        replies.log("POST", PATH, 200, 0.0, "req_nextLoop00000")
+        await asyncio.sleep(0.01)
+
+    asyncio.run(later())
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[-1] for line in lines] == ["req_stoppedLoop00", "req_nextLoop00000"]
+
+
+def test_log_lines_from_many_threads_are_each_written_once(capsys):
+    import threading
+
+    from validator import replies
+
+    def logging_loop(thread: int):
+        async def lines():
+            for number in range(500):
+                replies.log("POST", PATH, 200, 0.0, f"req_t{thread}n{number}")
+                if number % 7 == 0:
+                    await asyncio.sleep(0)
+        asyncio.run(lines())
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=logging_loop, args=(thread,)) for thread in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    written = [line.split()[-1] for line in capsys.readouterr().err.splitlines()]
+    assert sorted(written) == sorted(f"req_t{thread}n{number}" for thread in range(4) for number in range(500))
+
+
+def test_the_answer_reads_dict_and_list_subclasses_as_fill_defaults_does():
+    from collections import OrderedDict
+
+    params = {"components": OrderedDict(payment_element={"enabled": True})}
+    before = copy.deepcopy(params)
+    plain, filled = answer.build(params, now=0), answer.build(validator.fill_defaults(params), now=0)
+    for built in (plain, filled):
+        built.pop("client_secret")
+    assert plain == filled and plain["components"] is not params["components"] and params == before

@@ -184,9 +184,9 @@ def _compile(field: _Field, place) -> None:
             answered = [f"{target} = given if shared else keep(given)"]
         elif sub.keys and sub.item is None:
             built = name(sub)
-            answered = ["if given.__class__ is dict:", f"    {target} = {built}.build(given, expand, now, keep)"]
+            answered = ["if given.__class__ is dict or isinstance(given, dict):", f"    {target} = {built}.build(given, expand, now, keep)"]
             if sub.expand_key is not None:  # an id, or the object it stands for when the request expands it
-                answered += [f"elif {name(sub.path)} in expand and given.__class__ is str:",
+                answered += [f"elif {name(sub.path)} in expand and isinstance(given, str):",
                              f"    {target} = {built}.build({{{sub.expand_key!r}: given}}, expand, now, keep)"]
             answered += ["else:", f"    {target} = given if shared else keep(given)"]
         else:
@@ -213,9 +213,9 @@ def _compile(field: _Field, place) -> None:
 
 def _copy(value):
     """JSON data the caller may keep: containers copied (faster than deepcopy for data this small), scalars as they are."""
-    if value.__class__ is dict:
+    if value.__class__ is dict or isinstance(value, dict):
         return {key: _copy(item) for key, item in value.items()}
-    if value.__class__ is list:
+    if value.__class__ is list or isinstance(value, list):
         return [_copy(item) for item in value]
     return value
 
@@ -277,11 +277,11 @@ def _value(field: _Field, sent, expand: frozenset, now: int, keep):
     if field.fixed is not _ABSENT:
         return keep(field.fixed)
     if field.keys:
-        if sent.__class__ is dict:
+        if isinstance(sent, dict):
             return field.build(sent, expand, now, keep)
-        if field.expand_key is not None and field.path in expand and sent.__class__ is str:
+        if field.expand_key is not None and field.path in expand and isinstance(sent, str):
             return field.build({field.expand_key: sent}, expand, now, keep)
-    if sent.__class__ is list and field.item is not None:
+    if isinstance(sent, list) and field.item is not None:
         return [_value(field.item, item, expand, now, keep) for item in sent]
     return keep(sent)
 

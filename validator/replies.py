@@ -15,6 +15,7 @@ import functools
 import json
 import re
 import sys
+import threading
 import time
 
 from . import answer, form, loader
@@ -154,7 +155,9 @@ def _version() -> bytes:
 
 
 _stamp = [0, ""]  # the last second logged, and how it is written
-_pending: list = []  # lines logged during this turn of the event loop, written together at its end
+_pending: list = []  # lines logged and not yet written
+_lock = threading.Lock()  # the server's loop, and any other thread logging too
+_writer: list = [None]  # the loop whose turn, at its end, writes the lines pending
 
 
 def log(method: str, path: str, status, started: float, request_id: str) -> None:
@@ -162,34 +165,43 @@ def log(method: str, path: str, status, started: float, request_id: str) -> None
 
     Inside an event loop the lines of one turn of the loop are written
     together, at its end: one write for every request answered in that turn,
-    rather than one each (a busy server answers many per turn).
+    rather than one each (a busy server answers many per turn).  Outside a
+    loop, a line is written at once.
     """
     now = int(time.time())
     if now != _stamp[0]:
         _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
     elapsed = (time.perf_counter() - started) * 1000
     line = f"{_stamp[1]} {method} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}\n"
-    if _pending and len(_pending) < 256:  # a write at the end of this turn is on its way
+    with _lock:
         _pending.append(line)
-        return
-    _flush()  # nothing; or a turn that long, or lines of a loop that stopped before its turn ended
-    _pending.append(line)
+        writer = _writer[0]
+        if writer is not None and writer.is_running() and len(_pending) < 256:
+            return  # the end of that turn writes it
     try:
-        asyncio.get_running_loop().call_soon(_flush)
-    except RuntimeError:  # no loop running: at once
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if writer is not None or loop is None:  # no loop; a turn that long; or a loop that stopped before its turn ended
         _flush()
+    if loop is not None:
+        with _lock:
+            _writer[0] = loop
+        loop.call_soon(_flush)
 
 
 def _flush() -> None:
-    if not _pending:
-        return
-    text = "".join(_pending)
-    _pending.clear()
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError, AttributeError):
-        pass  # a closed stderr must not cost the client its answer
+    with _lock:
+        _writer[0] = None
+        if not _pending:
+            return
+        text = "".join(_pending)
+        _pending.clear()
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (OSError, ValueError, AttributeError):
+            pass  # a closed stderr must not cost the client its answer
 
 
 atexit.register(_flush)  # a line logged in the loop's last turn, before the loop stopped

@@ -59,7 +59,11 @@ class _Gone(Exception):
 
 
 class StandIn:
-    """The ASGI application.  One instance holds the idempotency cache (the last `replays` keys)."""
+    """The ASGI application.  One instance holds the idempotency cache (the last `replays` keys).
+
+    An instance serves one event loop at a time (one after another is fine):
+    its cache and its body watchdog are not shared across threads.
+    """
 
     def __init__(self, replays: int = REPLAYS, body_timeout: float = BODY_TIMEOUT):
         self.replays: OrderedDict = OrderedDict()  # (API key, Idempotency-Key) -> (body digest, answer, request id)
@@ -85,7 +89,8 @@ class StandIn:
         started, request_id = time.perf_counter(), new_request_id()
         method, path = scope["method"], scope["path"]
         try:
-            fields = dict(reversed(scope["headers"]))  # the first of a repeated header counts
+            pairs = scope["headers"]  # a list from uvicorn; any iterable of pairs, says ASGI
+            fields = dict(reversed(pairs if pairs.__class__ is list else list(pairs)))  # the first of a name counts
             key, refusal = self._screen(scope, fields)
             if refusal is None:
                 status, body, headers = self._answer(key, fields, await self._body(receive), request_id)
@@ -168,10 +173,11 @@ class StandIn:
     async def _body(self, receive) -> bytes | None | bool:
         """The whole body; None past form.MAX_BYTES (reading stops there), False when it is too slow."""
         # One watchdog for every request rather than a timer each: a timer costs as much as validating.
-        if self._watchdog is None or self._watchdog.done():
-            self._loop = asyncio.get_running_loop()
-            self._watchdog = self._loop.create_task(self._watch())
-        task = current_task(self._loop)  # with its loop: Python 3.11 asks the OS for the pid to find the loop
+        loop = self._loop
+        if loop is None or not loop.is_running() or self._watchdog.done():  # the first request, or a new loop
+            loop = self._loop = asyncio.get_running_loop()
+            self._watchdog = loop.create_task(self._watch())
+        task = current_task(loop)  # with its loop: Python 3.11 asks the OS for the pid to find the loop
         reading = self._reading
         reading[task] = monotonic() + self.body_timeout
         try:
@@ -199,7 +205,7 @@ class StandIn:
                 task.uncancel()
             return False
         finally:
-            del reading[task]
+            reading.pop(task, None)
 
     async def _watch(self) -> None:
         """Cancel every body read that has taken longer than body_timeout; look a few times per timeout."""

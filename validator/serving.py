@@ -57,7 +57,8 @@ class _Protocol(HttpToolsProtocol):
     """
 
     #: Connections whose header section is due, and when: one sweep a second looks at them all
-    #: (a timer per request would cost more than the check).
+    #: (a timer per request would cost more than the check).  `serve` gives each server a subclass
+    #: of its own, with its own of these three.
     waiting: dict = {}
     sweeping = None
     head_timeout = HEAD_TIMEOUT
@@ -81,9 +82,10 @@ class _Protocol(HttpToolsProtocol):
     def _wait_for_head(self) -> None:
         """The header section is due: by the deadline set when the connection or request began, if one was."""
         if self not in self.waiting:
-            _Protocol.waiting[self] = self.loop.time() + self.head_timeout
-            if _Protocol.sweeping is None or _Protocol.sweeping.done():
-                _Protocol.sweeping = self.loop.create_task(_sweep(self.loop))
+            self.waiting[self] = self.loop.time() + self.head_timeout
+            kind = type(self)
+            if kind.sweeping is None or kind.sweeping.done():
+                kind.sweeping = self.loop.create_task(_sweep(kind, self.loop))
 
     def on_message_begin(self) -> None:
         self.head = 0
@@ -121,11 +123,11 @@ class _Protocol(HttpToolsProtocol):
         _reject(self, 431, f"The request line and headers take more than {MAX_HEAD} bytes, the most this server reads.")
 
 
-async def _sweep(loop) -> None:
-    """Answer 408 on every connection whose header section is overdue, and hang up; look once a second."""
-    waiting = _Protocol.waiting
+async def _sweep(kind: type, loop) -> None:
+    """Answer 408 on every connection of `kind` whose header section is overdue, and hang up; look once a second."""
+    waiting = kind.waiting
     while True:
-        await asyncio.sleep(min(1.0, _Protocol.head_timeout / 4))
+        await asyncio.sleep(min(1.0, kind.head_timeout / 4))
         now = loop.time()
         for protocol, deadline in list(waiting.items()):
             if now > deadline:
@@ -143,7 +145,7 @@ def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.std
     address names the port the system picked.  `head_timeout`: seconds a
     request's line and headers may take (408 past them).
     """
-    _Protocol.head_timeout = head_timeout
+    protocol = type("_Protocol", (_Protocol,), {"waiting": {}, "sweeping": None, "head_timeout": head_timeout})
     if app is None:
         app = server.StandIn()
         app.warm()
@@ -169,6 +171,6 @@ def serve(host: str = "127.0.0.1", port: int = 12111, app=None, announce=sys.std
     uvicorn_log.propagate = False
 
     # No proxy in front of a stand-in: X-Forwarded-* headers are not trusted, and not read at all.
-    config = uvicorn.Config(app, http=_Protocol, lifespan="off", access_log=False, log_config=None,
+    config = uvicorn.Config(app, http=protocol, lifespan="off", access_log=False, log_config=None,
                             server_header=False, proxy_headers=False, timeout_keep_alive=5)
     uvicorn.Server(config).run(sockets=[sock])
