@@ -9,7 +9,9 @@ where each value comes from, in this order:
 2. ``const``: the one value the field can have;
 3. the request: a field whose path is also a param's path gets the value
    sent (stripe-mock answers the same way), object by object, so fields
-   the request does not give are still filled;
+   the request does not give are still filled -- or, when it is not sent,
+   what ``fill_defaults`` would fill there (a documented default, or an
+   object that holds defaults);
 4. not sent: ``x-unsent`` if the field has it, else null where the field
    allows null, else an object built from its properties; otherwise the
    field is left out.
