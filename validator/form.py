@@ -170,6 +170,7 @@ def _tree(body: bytes) -> dict:
 # The keys of the common body: plain ASCII names in brackets, none empty (``[]``) and none an index.
 # Each is read once (its parts, the types its schema node allows); bounded like _remembered_segments.
 _plans: dict = {}
+_BOOLEANS = {"true": True, "false": False}  # the text of a boolean; any other text stays text
 
 
 def _plan(key: str):
@@ -190,9 +191,6 @@ def _plan(key: str):
     elif types == {"boolean"}:
         types = _BOOLEANS
     return parts[:-1], parts[-1], types
-
-
-_BOOLEANS = {"true": True, "false": False}  # any other text stays text, as _scalar leaves it
 
 
 _plan.cache_clear = _plans.clear  # like the functools caches: what it remembers comes from the schemas
@@ -248,8 +246,8 @@ def _scalar(text: str, types: frozenset | None):
     """`text` as the type the schema asks for, where it can be; otherwise unchanged."""
     if not types or "string" in types:
         return text
-    if "boolean" in types and text in ("true", "false"):
-        return text == "true"
+    if "boolean" in types and text in _BOOLEANS:
+        return _BOOLEANS[text]
     if "integer" in types and len(text) <= _MAX_DIGITS and _INTEGER.fullmatch(text):
         return int(text)
     return text
