@@ -94,6 +94,11 @@ def describe(value) -> str:
     return f"a value of Python type {shorten(type(value).__name__)}"
 
 
+class Error(Exception):
+    """The base of every exception this library raises on purpose (each is also a ValueError where
+    it is one: ValidationError, FormError, ...).  ``except validator.Error`` catches them all."""
+
+
 _set = object.__setattr__
 
 
@@ -168,7 +173,7 @@ class ParamError(Finding):
         return self.__class__, (*self._fields(), self.schema_path)
 
 
-class ValidationError(ValueError):
+class ValidationError(Error, ValueError):
     """Raised by `validate`; ``errors`` holds every ParamError found."""
 
     def __init__(self, errors: list[ParamError]):
