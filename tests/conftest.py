@@ -28,10 +28,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 def clear_validator_caches():
     """Forget everything derived from the schema files, in every loaded validator module."""
+    if "validator" in sys.modules:  # the params checker's generated functions, kept by the package
+        for name in ("validate", "is_valid", "iter_errors"):
+            vars(sys.modules["validator"]).pop(name, None)
     for name, module in list(sys.modules.items()):
         if name == "validator" or name.startswith("validator."):
             for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):
+                if not isinstance(value, type) and callable(getattr(value, "cache_clear", None)):
                     value.cache_clear()
                 # Objects built at import (one Checker per root schema) keep what they compiled in cached properties.
                 held = getattr(value, "__dict__", None)

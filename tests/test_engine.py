@@ -32,7 +32,7 @@ def stock_verdict(params):
 
 
 def test_the_compiled_engine_is_in_use():
-    assert check._PARAMS.compiled, "jsonschema-rs should be installed with the project"
+    assert check.params.compiled, "jsonschema-rs should be installed with the project"
 
 
 @pytest.mark.parametrize("params", list(_cases()))
@@ -139,7 +139,7 @@ import json, sys
 sys.modules["jsonschema_rs"] = None  # makes `import jsonschema_rs` raise ImportError
 import validator
 from validator import check
-assert not check._PARAMS.compiled
+assert not check.params.compiled
 cases = json.load(sys.stdin)
 print(json.dumps([[validator.is_valid(c), [[e.param, e.code] for e in validator.iter_errors(c)]] for c in cases]))
 """

@@ -57,7 +57,7 @@ def _bodies() -> tuple[bytes, bytes]:
             body = form.encode(payload).encode()
         except (TypeError, ValueError):  # not a dict, or nothing a form can carry
             continue
-        if body and list(check.iter_errors(form.decode(body))):
+        if body and list(check.params.iter_errors(form.decode(body))):
             invalid.append(body)
     invalid.sort(key=lambda body: (len(body), body))
     return valid, invalid[len(invalid) // 2]

@@ -13,6 +13,8 @@ __version__ = "0.2.0"
 
 __all__ = [
     "__version__",
+    "Checker",
+    "Error",
     "LintWarning",
     "ParamError",
     "ValidationError",
@@ -24,6 +26,7 @@ __all__ = [
     "iter_errors",
     "lint",
     "openapi",
+    "params",
     "registry",
     "response",
     "schema",
@@ -34,9 +37,10 @@ __all__ = [
 _EXPORTS = {
     "ParamError": ("validator.errors", "ParamError"),
     "ValidationError": ("validator.errors", "ValidationError"),
-    "is_valid": ("validator.check", "is_valid"),
-    "iter_errors": ("validator.check", "iter_errors"),
-    "validate": ("validator.check", "validate"),
+    "Error": ("validator.errors", "Error"),
+    "Checker": ("validator.check", "Checker"),
+    "params": ("validator.check", "params"),
+    "response": ("validator.check", "response"),
     "registry": ("validator.loader", "registry"),
     "schema": ("validator.loader", "schema"),
     "fill_defaults": ("validator.defaults", "fill_defaults"),
@@ -48,11 +52,21 @@ _EXPORTS = {
 
 
 # public name -> submodule, imported on first use
-_SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi": "validator.openapi",
-               "response": "validator.response"}
+_SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi": "validator.openapi"}
+
+
+# The params checker's methods, as top-level functions.
+_METHODS = ("validate", "is_valid", "iter_errors")
 
 
 def __getattr__(name: str):
+    if name in _METHODS:
+        from .check import params
+
+        params._build()  # the generated functions themselves, not methods calling them
+        value = getattr(params, name)
+        globals()[name] = value
+        return value
     if name in _SUBMODULES:
         return importlib.import_module(_SUBMODULES[name])
     try:

@@ -135,10 +135,10 @@ def check_chunk(data: bytes, first_line: int, settings: Settings):
     from . import explain, loader
 
     if settings.response:
-        from . import response as check
+        from .check import response as check
         lint, name = _no_lint, loader.RESPONSE_FILE
     else:
-        from . import check
+        from .check import params as check
         from .linting import lint
         name = loader.ROOT_FILE
     is_valid, iter_errors, explain_errors = check.is_valid, check.iter_errors, explain.iter_errors

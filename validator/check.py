@@ -155,23 +155,6 @@ WATCHED
     return iter_errors_slowly(v0)
 """}
 
-# Before the first call: build, then run the code just put in place.
-_FIRST = """
-def validate(v0):
-    build("validate")
-    return validate(v0)
-
-
-def is_valid(v0):
-    build("is_valid")
-    return is_valid(v0)
-
-
-def iter_errors(v0):
-    build("iter_errors")
-    return iter_errors(v0)
-"""
-
 _DOCS = {
     "validate": "Return `params` unchanged if valid; raise ValidationError listing every error otherwise.",
     "is_valid": "True when `params` has no error; agrees with `iter_errors`.",
@@ -183,63 +166,86 @@ def _undecided(params):
     return None
 
 
-def _code(source: str, name: str) -> dict:
-    """The code objects of the functions defined in `source`, by function name."""
-    namespace: dict = {}
-    exec(compile(source, f"<checks of {name}>", "exec"), namespace)
-    return {function: namespace[function].__code__ for function in _DOCS if function in namespace}
-
-
 class Checker:
-    """`is_valid`, `iter_errors` and `validate` against one root schema file.
+    """The checks of one root schema file: `validate`, `iter_errors`, `is_valid`, `schema`.
 
-    The three are functions made once per root: ``Checker(name).validate``
-    is always the same object, which callers may keep.  On the first call
-    the compiled engine is built and the function's code is replaced by
-    code generated from the schemas (`_FAST`), so that a valid payload costs
-    one Python frame around jsonschema-rs: the watched-values checks are
-    inlined, and what they need is bound in the functions' own namespace.
-    Anything else — a rejection, a value jsonschema-rs may have read loosely
-    or cannot read, no jsonschema-rs at all — goes the slow way, where stock
-    jsonschema's verdict and `explain`'s errors rule.
+    ``validator.params`` (the create params) and ``validator.response`` (the
+    returned Customer Session object) are the two instances the package
+    exports; ``Checker("error.json")`` checks Stripe's error body the same way.
+
+    The three checks are generated from the schemas on the first call: a
+    valid payload then costs one Python frame around jsonschema-rs (the
+    watched-values checks inlined, what they need bound by name).  Anything
+    else -- a rejection, a value jsonschema-rs may have read loosely or cannot
+    read, no jsonschema-rs at all -- goes the slow way, where stock
+    jsonschema's verdict and `explain`'s errors rule.  Once built, the
+    generated functions are the instance's own attributes, so
+    ``validator.params.validate`` is the generated function itself.
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, noun: str = "field"):
+        #: The root schema file this checker reads.
         self.name = name
-        self._namespace = namespace = {
-            "build": self._build,
-            "verdict": _undecided,
+        #: What a message calls a key: a request has params, what comes back has fields.
+        self.noun = noun
+
+    def __repr__(self) -> str:
+        return f"Checker({self.name!r})"
+
+    def validate(self, obj):
+        """Return `obj` unchanged if valid; raise ValidationError listing every error otherwise."""
+        return self._build()["validate"](obj)
+
+    def is_valid(self, obj) -> bool:
+        """True when `obj` has no error; agrees with `iter_errors`."""
+        return self._build()["is_valid"](obj)
+
+    def iter_errors(self, obj) -> Iterator[ParamError]:
+        """Every problem with `obj`, one per param, in a stable order.  Never raises for bad data."""
+        return self._build()["iter_errors"](obj)
+
+    def explain(self, obj, *, parsed: bool = False) -> list[ParamError]:
+        """The errors of `obj`, worked out in full (no yes/no verdict first).
+
+        ``parsed=True``: the caller vouches that `obj` came from a JSON parser
+        (only JSON data, integers within 64 bits, no cycles), so no JSON-only
+        copy of it is made first.
+        """
+        from . import explain
+
+        return list(explain.iter_errors(obj, name=self.name, parsed=parsed))
+
+    def schema(self) -> dict:
+        """The root schema as a fresh dict (yours to change; the cache is not affected)."""
+        return loader.schema(self.name)
+
+    def _build(self) -> dict:
+        """Generate the three checks and make them this instance's own attributes."""
+        namespace = {
             "validate_slowly": self._validate_slowly,
             "is_valid_slowly": self._is_valid_slowly,
             "iter_errors_slowly": self._iter_errors_slowly,
             "sendable": _sendable,
         }
-        for function, code in _code(_FIRST, name).items():
-            made = namespace[function] = type(_undecided)(code, namespace, function)
-            made.__doc__, made.__module__, made.__qualname__ = _DOCS[function], __name__, function
-            setattr(self, function, made)
-        # Like the functools caches of the other modules: what tests clear after swapping the schema files.
-        self.cache_clear = self._forget
+        validator = engine.compiled(self.name)
+        if validator is None:
+            namespace["verdict"], watched = _undecided, "            pass"
+        else:
+            lines: list = []
+            _source(_watch(self.name), "v0", 3, lines)
+            namespace["verdict"], watched = validator.is_valid, "\n".join(lines)
+        made = {}
+        for function, template in _FAST.items():
+            exec(compile(template.replace("WATCHED", watched), f"<checks of {self.name}>", "exec"), namespace)
+            made[function] = namespace[function]
+            made[function].__doc__ = _DOCS[function]
+            self.__dict__[function] = made[function]
+        return made
 
-    def _build(self, function: str) -> None:
-        """Put the generated code of `function` in place (the compiled engine is built on the first call)."""
-        namespace = self._namespace
-        if "watched" not in namespace:
-            validator = engine.compiled(self.name)
-            if validator is None:
-                namespace["verdict"], namespace["watched"] = _undecided, "            pass"
-            else:
-                lines: list = []
-                _source(_watch(self.name), "v0", 3, lines)
-                namespace["verdict"], namespace["watched"] = validator.is_valid, "\n".join(lines)
-        source = _FAST[function].replace("WATCHED", namespace["watched"])
-        namespace[function].__code__ = _code(source, self.name)[function]
-
-    def _forget(self) -> None:
-        """Forget the generated code: the next call builds again (after the schema files changed, in tests)."""
-        self._namespace.pop("watched", None)
-        for function, code in _code(_FIRST, self.name).items():
-            self._namespace[function].__code__ = code
+    def cache_clear(self) -> None:
+        """Forget the generated checks: the next call builds them again (after the schema files changed, in tests)."""
+        for function in _FAST:
+            self.__dict__.pop(function, None)
 
     @property
     def compiled(self) -> bool:
@@ -265,9 +271,7 @@ class Checker:
         return iter_errors(params, name=self.name)
 
 
-_PARAMS = Checker(loader.ROOT_FILE)
-
-#: The create params' checks (``validator.validate`` and friends).
-validate = _PARAMS.validate
-is_valid = _PARAMS.is_valid
-iter_errors = _PARAMS.iter_errors
+#: The create params' checks (``validator.validate`` and friends are its methods).
+params = Checker(loader.ROOT_FILE, noun="param")
+#: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
+response = Checker(loader.RESPONSE_FILE)

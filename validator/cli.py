@@ -227,12 +227,12 @@ def _validate(args) -> int:
             if given:
                 _complain(f"--response cannot be combined with {option}: {why}")
                 return EXIT_UNUSABLE
-        from . import response as check
+        from .check import response as check
 
         def lint(obj):  # lint knows the params' settings; a response has none
             return []
     else:
-        from . import check
+        from .check import params as check
         from .linting import lint
     from .defaults import fill_defaults
 

@@ -225,8 +225,8 @@ class StandIn:
             params = form.decode(body)
         except form.FormError as exc:
             return 400, dumps(invalid([(exc.param, exc.code, str(exc))]))
-        if not check.is_valid(params):
-            errors = list(check.iter_errors(params))
+        if not check.params.is_valid(params):
+            errors = list(check.params.iter_errors(params))
             return 400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))
         try:
             expand = answer.expansions(params)

@@ -35,7 +35,7 @@ def _check(method: str, url: str, post_data) -> None:
     """Raise ValidationError if this is a create request whose body is not valid params."""
     if method.lower() != METHOD or urlsplit(url).path != PATH:
         return
-    from .check import validate
+    from .check import params as checker
     from .errors import ParamError, ValidationError
     from .form import FormError, decode
 
@@ -44,7 +44,7 @@ def _check(method: str, url: str, post_data) -> None:
     except FormError as exc:
         error = ParamError(exc.param, (exc.param,) if exc.param else (), exc.code, str(exc))
         raise ValidationError([error]) from exc
-    validate(params)
+    checker.validate(params)
 
 
 @functools.cache
