@@ -136,12 +136,17 @@ def children(schema: dict, base):
         yield (None, *node(merged["items"], base))
 
 
+def generic(path) -> tuple:
+    """The schema's name for a payload path: every array index becomes 0 (the key `walk` gives items)."""
+    return tuple(0 if isinstance(part, int) else part for part in path)
+
+
 def at(path, name: str = ROOT_FILE) -> dict | None:
     """The merged schema node for a param path under root `name`, or None if no schema describes it.
 
     Shared (cached): never mutate it.
     """
-    return nodes(name).get(tuple(0 if isinstance(part, int) else part for part in path))
+    return nodes(name).get(generic(path))
 
 
 @functools.cache
