@@ -276,3 +276,5 @@ class Checker:
 params = Checker(loader.ROOT_FILE, noun="param")
 #: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
 response = Checker(loader.RESPONSE_FILE)
+loader.on_reset(params.cache_clear)
+loader.on_reset(response.cache_clear)
