@@ -25,7 +25,9 @@ the property ``x-expandable`` names.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
+import threading
 import time
 from typing import Any, Callable
 
@@ -46,15 +48,40 @@ _MAP = bytes(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256))
 _DROP = bytes(range(4 * len(_ALPHABET), 256))
 
 
-def random_text(length: int) -> str:
-    """`length` letters and digits from `secrets` (the OS's secure source), each equally likely.
+class _Letters:
+    """Letters and digits from `secrets` (the OS's secure source), each equally likely.
 
-    Drawn afresh for every call: nothing is pooled or shared between calls, threads or processes.
+    Drawn a few thousand bytes at a time (one system call costs as much as
+    a whole answer would otherwise), each character handed out once, under
+    a lock (any thread may ask), and forgotten in a forked child so that no
+    two processes hand out the same characters.
     """
-    text = b""
-    while len(text) < length:
-        text += secrets.token_bytes(length + 8).translate(_MAP, _DROP)
-    return text[:length].decode("ascii")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._used = "", 0
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._used = "", 0
+
+    def __call__(self, length: int) -> str:
+        with self._lock:
+            end = self._used + length
+            if end > len(self._pool):
+                fresh = b""
+                while len(fresh) < max(length, 1024):
+                    fresh += secrets.token_bytes(4096).translate(_MAP, _DROP)
+                self._pool, self._used, end = fresh.decode("ascii"), 0, length
+            text = self._pool[self._used:end]
+            self._used = end
+        return text
+
+
+#: `length` secure random letters and digits: ``random_text(24)``.
+random_text = _Letters()
 
 
 class UnknownExpansion(Error, ValueError):
