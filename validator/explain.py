@@ -415,6 +415,7 @@ def _explain(failure: Failure, name: str):
 # ---- integers sent as floats: the one wire rule JSON Schema cannot state ---------------------------
 
 
+@plan.derived
 def integer_paths(name: str) -> tuple:
     """The params (array items as 0) that take integers and no other numbers, under root `name`."""
     return tuple(node.path for node in plan.root(name).walk() if "integer" in node.types and "number" not in node.types)

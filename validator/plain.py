@@ -30,6 +30,7 @@ def unsendable(text: str) -> bool:
     return False
 
 
+@plan.derived
 def _open(name: str) -> frozenset:
     """Paths (array items as 0) of the objects under root `name` that accept fields the schemas do not describe."""
     return frozenset(node.path for node in plan.root(name).walk() if "object" in node.types and not node.closed)
