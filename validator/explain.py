@@ -65,7 +65,15 @@ _JSON_TYPE_NAMES = {"object": "an object", "array": "an array", "string": "a str
                     "number": "a number", "boolean": "a boolean", "null": "null"}
 
 # What jsonschema-rs cannot read, or where its findings cannot be placed: stock jsonschema explains.
-_UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError)
+_UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError)
+
+
+class _Untranslatable(Exception):
+    """A finding of jsonschema-rs that its translation deliberately leaves to stock jsonschema.
+
+    Private and raised on purpose only: any other exception while reading
+    jsonschema-rs's findings is a bug, and fails loudly.
+    """
 
 
 @functools.cache
@@ -138,7 +146,7 @@ def _keyword_at(location: str) -> tuple[dict, str, str]:
     if isinstance(schema, dict) and keyword == "else" and "else" not in schema and "anyOf" in schema:
         return schema, "anyOf", "falseSchema"
     if not isinstance(schema, dict) or keyword not in schema:
-        raise KeyError(location)
+        raise LookupError(f"jsonschema-rs reports a keyword the schemas do not hold: {location}")
     return schema, keyword, keyword
 
 
@@ -181,7 +189,7 @@ def _from_compiled(error, clean) -> Failure:
     schema, keyword, reported = _keyword_at(error.absolute_keyword_location)
     kind = error.kind
     if kind.name != reported:  # a false schema of our own, or a keyword reported under another name
-        raise KeyError(kind.name)
+        raise _Untranslatable(kind.name)
     path = tuple(error.instance_path)
     schema_path = _evaluated(error.evaluation_path)
     instance = _value_at(clean, path)
@@ -209,13 +217,18 @@ def _branch_faults(errors, clean) -> list[tuple]:
 
 
 def _compiled_failures(clean, name: str) -> list | None:
-    """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`."""
+    """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`
+    (or a finding is one its translation leaves to stock jsonschema)."""
     validator = engine.compiled(name)
     if validator is None:
         return None
     try:
-        return [_from_compiled(error, clean) for error in validator.iter_errors(clean)]
-    except _UNREADABLE:
+        found = list(validator.iter_errors(clean))
+    except _UNREADABLE:  # a value jsonschema-rs cannot read
+        return None
+    try:
+        return [_from_compiled(error, clean) for error in found]
+    except _Untranslatable:
         return None
 
 
