@@ -237,14 +237,25 @@ def _copy(value):
     return value
 
 
-def expansions_param() -> tuple | None:
+@plan.derived
+def _expansions_param(name: str) -> tuple[str | int, ...] | None:
+    return next((node.path for node in plan.root(name).walk() if node.schema.get(EXPANSIONS) is True), None)
+
+
+def expansions_param() -> tuple[str | int, ...] | None:
     """The path of the request param that lists fields to expand (``x-expansions``), or None."""
-    return next((node.path for node in plan.root().walk() if node.schema.get(EXPANSIONS) is True), None)
+    return _expansions_param(loader.ROOT_FILE)
 
 
-def expandable() -> frozenset:
+@plan.derived
+def _expandable(name: str) -> frozenset[str]:
+    return frozenset(".".join(map(str, node.path)) for node in plan.root(name).walk()
+                     if node.schema.get(EXPANDABLE) is not None)
+
+
+def expandable() -> frozenset[str]:
     """The dotted names of the response fields a request may expand."""
-    return frozenset(".".join(map(str, field.path)) for field in _answers.root().fields() if field.expand_key is not None)
+    return _expandable(loader.RESPONSE_FILE)
 
 
 def expansions(params: dict) -> frozenset:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import conditions, engine, loader, plan
 from .errors import (
@@ -39,6 +40,9 @@ from .errors import (
     path_order,
 )
 from .plain import scrub
+
+#: A param's place in a payload: keys and indices.
+Path = tuple[Any, ...]
 
 # When several errors land on one param only the most telling is kept, and
 # nothing is reported beneath a param whose value is wrong as a whole (the
@@ -77,7 +81,7 @@ class _Untranslatable(Exception):
 
 
 @functools.cache
-def stock(name: str = loader.ROOT_FILE):
+def stock(name: str = loader.ROOT_FILE) -> Any:
     """Stock jsonschema, built once on the root schema `name` (never per call)."""
     from jsonschema.validators import validator_for
 
@@ -100,18 +104,19 @@ class Failure:
 
     __slots__ = ("keyword", "expected", "instance", "schema", "path", "schema_path", "rule", "_branches")
 
-    def __init__(self, keyword, expected, instance, schema, path, schema_path=(), branches=()):
+    def __init__(self, keyword: str, expected: Any, instance: Any, schema: dict[str, Any], path: Path,
+                 schema_path: tuple[Any, ...] = (), branches: Any = ()) -> None:
         self.keyword, self.expected, self.instance, self.schema = keyword, expected, instance, schema
         self.path, self.schema_path, self._branches = path, schema_path, branches
         self.rule = loader.rules().get(id(schema))
 
     @property
-    def branches(self) -> list:
+    def branches(self) -> list[list[Path]]:
         if self._branches is _LAZY:
             self._branches = [conditions.compile(branch)(self.instance, self.path) for branch in self.expected]
         return self._branches
 
-    def fails_only_at(self, reported: set) -> bool:
+    def fails_only_at(self, reported: set[Path]) -> bool:
         """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
         return any(all(_covered(path, reported) for path in branch) for branch in self.branches)
 
@@ -122,8 +127,8 @@ _LAZY = object()  # an anyOf's branches, not listed by the compiled engine: work
 # ---- reading each engine's findings ------------------------------------------------------------
 
 
-def _from_stock(error) -> Failure:
-    branches: dict = {}
+def _from_stock(error: Any) -> Failure:
+    branches: dict[Any, list[Path]] = {}
     for sub in error.context or ():
         branches.setdefault(sub.relative_schema_path[0], []).extend(
             _at_fault(sub.validator, sub.validator_value, sub.instance, sub.schema, tuple(sub.absolute_path)))
@@ -132,7 +137,7 @@ def _from_stock(error) -> Failure:
 
 
 @functools.lru_cache(maxsize=1024)
-def _keyword_at(location: str) -> tuple[dict, str, str]:
+def _keyword_at(location: str) -> tuple[dict[str, Any], str, str]:
     """The schema object and keyword an absolute keyword location (``uri#/json/pointer``) names.
 
     Also the keyword as jsonschema-rs names the failure: an ``anyOf`` the
@@ -154,7 +159,7 @@ def _keyword_at(location: str) -> tuple[dict, str, str]:
 _NAME_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 
 
-def _evaluated(steps) -> tuple:
+def _evaluated(steps: Sequence[Any]) -> tuple[Any, ...]:
     """jsonschema-rs's evaluation path without its ``$ref`` steps: stock jsonschema's absolute schema path."""
     if "$ref" not in steps:
         return tuple(steps)
@@ -164,9 +169,10 @@ def _evaluated(steps) -> tuple:
 
 
 @functools.cache
-def _names() -> frozenset:
+def _names() -> frozenset[str]:
     """Every name a schema gives a property or definition (a "$ref" among them would be a name, not a step)."""
-    found, stack = set(), list(loader.contents().values())
+    found: set[str] = set()
+    stack: list[Any] = list(loader.contents().values())
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
@@ -179,13 +185,13 @@ def _names() -> frozenset:
     return frozenset(found)
 
 
-def _value_at(value, path):
+def _value_at(value: Any, path: Path) -> Any:
     for part in path:
         value = value[part]
     return value
 
 
-def _from_compiled(error, clean) -> Failure:
+def _from_compiled(error: Any, clean: Any) -> Failure:
     schema, keyword, reported = _keyword_at(error.absolute_keyword_location)
     kind = error.kind
     if kind.name != reported:  # a false schema of our own, or a keyword reported under another name
@@ -203,7 +209,7 @@ def _from_compiled(error, clean) -> Failure:
     return Failure(keyword, schema[keyword], instance, schema, path, schema_path, branches)
 
 
-def _branch_faults(errors, clean) -> list[tuple]:
+def _branch_faults(errors: Any, clean: Any) -> list[Path]:
     """The params one ``anyOf`` branch's jsonschema-rs errors are about."""
     faults = []
     for error in errors:
@@ -216,7 +222,7 @@ def _branch_faults(errors, clean) -> list[tuple]:
     return faults
 
 
-def _compiled_failures(clean, name: str) -> list | None:
+def _compiled_failures(clean: Any, name: str) -> list[Failure] | None:
     """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`
     (or a finding is one its translation leaves to stock jsonschema)."""
     validator = engine.compiled(name)
@@ -235,18 +241,18 @@ def _compiled_failures(clean, name: str) -> list | None:
 # ---- one function per keyword ------------------------------------------------------------------
 
 
-def _listed(values) -> str:
+def _listed(values: Iterable[Any]) -> str:
     """Allowed values as a message lists them: strings bare, anything else as JSON (``null``, ``true``)."""
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
-def _allowed(path, name: str) -> str:
+def _allowed(path: Path, name: str) -> str:
     found = plan.root(name).at(path)
     values = found.enum if found is not None else None
     return f"; allowed values: {_listed(values)}" if values else ""
 
 
-def _shown(value, path, name: str) -> str:
+def _shown(value: Any, path: Path, name: str) -> str:
     """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
     found = plan.root(name).at(path)
     if found is not None and found.secret:
@@ -254,14 +260,14 @@ def _shown(value, path, name: str) -> str:
     return describe(value)
 
 
-def _extras(schema: dict, instance: dict) -> list:
+def _extras(schema: dict[str, Any], instance: dict[Any, Any]) -> list[Any]:
     """The keys of `instance` that an ``additionalProperties: false`` in `schema` refuses."""
     known = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     return [key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)]
 
 
-def _at_fault(keyword: str, expected, instance, schema: dict, path: tuple) -> list[tuple]:
+def _at_fault(keyword: str, expected: Any, instance: Any, schema: dict[str, Any], path: Path) -> list[Path]:
     """The param paths one failing keyword is about: an unknown key, a missing param, or the value itself."""
     if keyword == "additionalProperties" and isinstance(instance, dict):
         return [path + (key,) for key in _extras(schema, instance)]
@@ -270,7 +276,7 @@ def _at_fault(keyword: str, expected, instance, schema: dict, path: tuple) -> li
     return [path]
 
 
-def _additional_properties(failure: Failure, name: str):
+def _additional_properties(failure: Failure, name: str) -> Iterator[ParamError]:
     if not isinstance(failure.instance, dict):
         yield from _unmapped(failure, name)
         return
@@ -286,7 +292,7 @@ def _additional_properties(failure: Failure, name: str):
 
 
 @functools.lru_cache(maxsize=4096)
-def _close_match(key: str, known: tuple) -> str | None:
+def _close_match(key: str, known: tuple[str, ...]) -> str | None:
     """The known name closest to a mistyped `key`, if one is close enough.
 
     Cached: difflib takes tens of µs per name, and a batch meets the same
@@ -302,7 +308,7 @@ def _close_match(key: str, known: tuple) -> str | None:
 _NOUN = {loader.ROOT_FILE: "param"}
 
 
-def _required(failure: Failure, name: str):
+def _required(failure: Failure, name: str) -> Iterator[ParamError]:
     if not isinstance(failure.instance, dict):
         yield from _unmapped(failure, name)
         return
@@ -318,7 +324,7 @@ def _required(failure: Failure, name: str):
                          failure.schema_path)
 
 
-def _type(failure: Failure, name: str):
+def _type(failure: Failure, name: str) -> Iterator[ParamError]:
     # The schema's own order: engines report the allowed types in orders of their own.
     expected, path = failure.schema.get("type", failure.expected), failure.path
     param = bracket(path)
@@ -334,7 +340,7 @@ def _type(failure: Failure, name: str):
                      failure.schema_path)
 
 
-def _enum(failure: Failure, name: str):
+def _enum(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     values = failure.expected if failure.keyword == "enum" else [failure.expected]
     yield ParamError(param, failure.path, PARAMETER_INVALID_ENUM,
@@ -342,14 +348,14 @@ def _enum(failure: Failure, name: str):
                      failure.schema_path)
 
 
-def _maximum(failure: Failure, name: str):
+def _maximum(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     yield ParamError(param, failure.path, PARAMETER_ABOVE_MAXIMUM,
                      f"{param} must be at most {failure.expected}; got {_shown(failure.instance, failure.path, name)}.",
                      failure.schema_path)
 
 
-def _max_length(failure: Failure, name: str):
+def _max_length(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     length = len(failure.instance) if isinstance(failure.instance, str) else 0
     yield ParamError(param, failure.path, PARAMETER_TOO_LONG,
@@ -357,7 +363,7 @@ def _max_length(failure: Failure, name: str):
                      failure.schema_path)
 
 
-def _min_length(failure: Failure, name: str):
+def _min_length(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     length = len(failure.instance) if isinstance(failure.instance, str) else 0
     yield ParamError(param, failure.path, PARAMETER_TOO_SHORT,
@@ -365,7 +371,7 @@ def _min_length(failure: Failure, name: str):
                      failure.schema_path)
 
 
-def _empty(failure: Failure, name: str):
+def _empty(failure: Failure, name: str) -> Iterator[ParamError]:
     """An empty string sent for a param: Stripe's answer, word for word, whatever keyword failed.
 
     Stripe reads ``key=`` as an attempt to unset the param, which a create
@@ -378,14 +384,14 @@ def _empty(failure: Failure, name: str):
                      f"or supply a non-empty value.", failure.schema_path)
 
 
-def _unmapped(failure: Failure, name: str):
+def _unmapped(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     yield ParamError(param, failure.path, PARAMETER_INVALID,
                      f"{param or 'The payload'} does not satisfy the schema's {failure.keyword} keyword.",
                      failure.schema_path)
 
 
-def _broken_rule(failure: Failure, name: str):
+def _broken_rule(failure: Failure, name: str) -> Iterator[ParamError]:
     """A failure of a documented rule as a whole (its ``anyOf``, say): the rule's code and message."""
     rule, param = failure.rule, bracket(failure.path)
     yield ParamError(param, failure.path, rule["title"],
@@ -415,7 +421,7 @@ _NAMING = {"additionalProperties", "required"}
 _REQUESTS = {loader.ROOT_FILE}
 
 
-def _explain(failure: Failure, name: str):
+def _explain(failure: Failure, name: str) -> Iterator[ParamError]:
     """The ParamErrors one failure stands for (`name`: the root schema checked against)."""
     if failure.instance == "" and failure.instance.__class__ is str and name in _REQUESTS \
             and failure.keyword not in _NAMING:
@@ -429,12 +435,12 @@ def _explain(failure: Failure, name: str):
 
 
 @plan.derived
-def integer_paths(name: str) -> tuple:
+def integer_paths(name: str) -> tuple[Path, ...]:
     """The params (array items as 0) that take integers and no other numbers, under root `name`."""
     return tuple(node.path for node in plan.root(name).walk() if "integer" in node.types and "number" not in node.types)
 
 
-def _found(value, path: tuple, where: tuple = ()):
+def _found(value: Any, path: Path, where: Path = ()) -> Iterator[tuple[Path, Any]]:
     """``(actual path, value)`` of every value `path` (array items as 0) reaches in `value`."""
     if not path:
         yield where, value
@@ -447,7 +453,7 @@ def _found(value, path: tuple, where: tuple = ()):
         yield from _found(value[step], rest, where + (step,))
 
 
-def integer_floats(clean, name: str) -> list[ParamError]:
+def integer_floats(clean: Any, name: str) -> list[ParamError]:
     """For a request root: a float (``3.0``) where an integer param is: JSON Schema counts it as an integer, but
     stripe-python sends ``3.0`` and Stripe answers parameter_invalid_integer.  `clean` is JSON data."""
     errors: list[ParamError] = []
@@ -465,7 +471,7 @@ def integer_floats(clean, name: str) -> list[ParamError]:
 # ---- the whole report --------------------------------------------------------------------------
 
 
-def _covered(path, blocking: set, strictly: bool = False) -> bool:
+def _covered(path: Path, blocking: set[Path] | dict[Path, Any], strictly: bool = False) -> bool:
     """True when `path` is at (unless `strictly`) or beneath one of the `blocking` paths."""
     for end in range(len(path) + (0 if strictly else 1)):
         if path[:end] in blocking:
@@ -473,7 +479,8 @@ def _covered(path, blocking: set, strictly: bool = False) -> bool:
     return False
 
 
-def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, parsed: bool = False):
+def iter_errors(params: Any, *, compiled: bool = True, name: str = loader.ROOT_FILE,
+                parsed: bool = False) -> Iterator[ParamError]:
     """Every problem with `params` under the root schema `name`, one per param, in a stable order.
 
     Never raises for bad data.  ``compiled=False`` explains with stock
