@@ -1,36 +1,55 @@
-"""What the stand-in server says besides the Customer Session: in Stripe's words and shapes.
+"""What the stand-in says besides the Customer Session: in Stripe's words and shapes.
 
-Stripe's error body, the verdict on an API key, the headers of every
-answer and the one log line per request.  `validator.server` (the
-application) and `validator.serving` (its protocol-level answers) share
-them.  Nothing here quotes an API key, a body or a secret.
+Stripe's error body, the verdict on an API key, the headers of every answer,
+request ids, and how a request's own text (a path, a method) is shown in a
+message or a log line.  Pure functions: no state.  Nothing here quotes an API
+key, a body or a secret.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import base64
-import functools
 import json
 import re
-import sys
-import threading
-import time
+import secrets
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
 
-from . import answer, form, loader
+from .. import form
+
+#: The scope extension (under ``scope["extensions"]``) through which the server lets the application
+#: close a connection with no answer; `validator.standin.protocol` provides it.
+DROP = "customer-session.drop"
+
+#: A header list as ASGI carries it.
+Headers = list[tuple[bytes, bytes]]
+
+
+class Forwarded(Headers):
+    """The headers of an upstream's answer, to send as they are (no headers of ours added but flags)."""
+
+    def __init__(self, headers: Iterable[tuple[bytes, bytes]], request_id: str) -> None:
+        super().__init__(headers)
+        self.request_id = request_id  # the upstream's, for the log line
 
 # Codes Stripe itself documents (https://stripe.com/docs/error-codes): only these get a doc_url.
 _STRIPE_CODES = frozenset({"parameter_missing", "parameter_unknown", "parameter_invalid_integer",
                            "parameter_invalid_empty", "parameter_invalid_string_empty",
-                           "parameter_invalid_string_blank", form.INVALID_UTF8})
+                           "parameter_invalid_string_blank", "rate_limit", form.INVALID_UTF8})
 # Test-mode secret and restricted keys, as stripe-mock accepts them; a key is a header value, so bounded.
 _TEST_KEY = re.compile(r"(?:sk|rk)_test_[0-9A-Za-z_]{1,200}")
 _LIVE_KEY = re.compile(r"[a-z]{2}_live_")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What an API key looks like wherever a client puts one (a path, by mistake), after any letter,
+# digit or underscore (no word boundary is assumed): never repeated.
+_KEY_LIKE = re.compile(r"(?i)(sk|rk|pk)_(test|live)_[0-9a-z_]*")
+_KEY_HINT = re.compile(r"(?i)_(?:test|live)_")
+# Rounds of %-unescaping before a path is searched for keys: an escape of an escape is undone too.
+_UNESCAPE_ROUNDS = 8
 
 
-def _json(value) -> bytes:
+def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -39,7 +58,7 @@ try:  # the serve extra brings orjson: ten times faster than json for an answer 
 except ImportError:  # pragma: no cover - the extra is what the CLI asks for
     dumps = _json
 else:
-    def dumps(value) -> bytes:
+    def dumps(value: object) -> bytes:
         """`value` as compact JSON bytes."""
         try:
             return orjson.dumps(value)
@@ -47,17 +66,17 @@ else:
             return _json(value)
 
 
-def stripe_error(kind: str, message: str, code: str = "", param: str = "", **extra) -> dict:
+def stripe_error(kind: str, message: str, code: str = "", param: str = "") -> dict[str, Any]:
     """Stripe's error body: ``type`` always; ``code``, ``param``, ``doc_url`` when there is one.
 
     Every body this server sends also lists its errors under ``errors`` (here, the one), so a
     client reads every 4xx answer the same way.
     """
-    error = _error(kind, message, code, param, **extra)
+    error = _error(kind, message, code, param)
     return {"error": {**error, "errors": [error]}}
 
 
-def _error(kind: str, message: str, code: str = "", param: str = "", **extra) -> dict:
+def _error(kind: str, message: str, code: str = "", param: str = "") -> dict[str, str]:
     error = {"type": kind}
     if code:
         error["code"] = code
@@ -66,27 +85,32 @@ def _error(kind: str, message: str, code: str = "", param: str = "", **extra) ->
     error["message"] = message
     if code in _STRIPE_CODES:
         error["doc_url"] = "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
-    error.update(extra)
     return error
 
 
-def invalid(findings) -> dict:
+def invalid(findings: Iterable[tuple[str, str, str]]) -> dict[str, Any]:
     """400 for a request's params, from ``(param, code, message)`` triples: Stripe reports the first
     problem; ``errors`` lists them all, each shaped the same."""
     everything = [_error("invalid_request_error", message, code, param) for param, code, message in findings]
     return {"error": {**everything[0], "errors": everything}}
 
 
-def too_large() -> dict:
+def too_large() -> dict[str, Any]:
     return stripe_error("invalid_request_error", f"The request body is longer than {form.MAX_BYTES} bytes, the most "
                         f"this server reads.", form.TOO_LARGE)
 
 
-def conflict(key: bytes) -> dict:
-    """Stripe's idempotency_error for a key reused with another body (the idempotency key is no secret)."""
+def conflict(key: bytes) -> dict[str, Any]:
+    """Stripe's idempotency_error for a key reused with other params (the idempotency key is no secret)."""
     return stripe_error("idempotency_error", "Keys for idempotent requests can only be used with the same parameters "
                         f"they were first used with. Try using a key other than '{shown(key.decode('latin-1'), 60)}' "
                         f"if you meant to execute a different request.")
+
+
+def in_progress(key: bytes) -> dict[str, Any]:
+    """409 for a key whose first request is still executing (Stripe saves nothing for the second)."""
+    return stripe_error("idempotency_error", "There is currently another in-progress request using this "
+                        f"Idempotency-Key ('{shown(key.decode('latin-1'), 60)}'); retry after it completes.")
 
 
 def api_key(authorization: bytes | None) -> str | None:
@@ -105,7 +129,7 @@ def api_key(authorization: bytes | None) -> str | None:
     return credentials.decode("latin-1")
 
 
-def unauthorized(key: str | None) -> dict | None:
+def unauthorized(key: str | None) -> dict[str, Any] | None:
     """Stripe's 401 body for a missing or unusable key; None for a test key.  No key is ever quoted."""
     if key and _TEST_KEY.fullmatch(key):
         return None
@@ -121,13 +145,25 @@ def unauthorized(key: str | None) -> dict | None:
     return stripe_error("invalid_request_error", message)
 
 
-# What an API key looks like, wherever a client puts one (a path, by mistake): never repeated.
-_KEY_LIKE = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_)[0-9A-Za-z_]+")
-
-
 def shown_path(path: str) -> str:
-    """A request path fit for a message or a log line: `shown`, with anything shaped like an API key cut."""
-    return shown(_KEY_LIKE.sub(r"\1(redacted)", path) if "_test_" in path or "_live_" in path else path)
+    """A request path fit for a message or a log line: `shown`, with anything shaped like an API key cut.
+
+    A path that may hold a key is searched with its %-escapes undone (an escape of an escape
+    too), so neither an escaped key nor a key glued to a word escapes the cut; such a path is
+    then shown unescaped.
+    """
+    if "%" in path:
+        text = path
+        for _ in range(_UNESCAPE_ROUNDS):
+            plain = unquote(text, errors="replace")
+            if plain == text:
+                break
+            text = plain
+        if _KEY_HINT.search(text):
+            path = text
+    if _KEY_HINT.search(path):
+        path = _KEY_LIKE.sub(r"\1_\2_(redacted)", path)
+    return shown(path)
 
 
 def shown(text: str, limit: int = 200) -> str:
@@ -139,69 +175,17 @@ def shown(text: str, limit: int = 200) -> str:
 
 
 def new_request_id() -> str:
-    return "req_" + answer.random_text(14)
+    """``req_`` and 14 letters and digits from the OS's secure generator (`secrets`)."""
+    while True:
+        # 18 random bytes are 24 base64 characters, each uniform over 64; dropping the two that are
+        # neither letter nor digit leaves each uniform over the 62 (about 23 remain).
+        text = secrets.token_urlsafe(18).replace("-", "").replace("_", "")
+        if len(text) >= 14:
+            return "req_" + text[:14]
 
 
-def base_headers(request_id: str, length: int) -> list:
-    """The headers of every answer, protocol-level ones included."""
+def base_headers(request_id: str, length: int, version: bytes) -> Headers:
+    """The headers of every answer, protocol-level ones included; `version` is the Stripe API version."""
     return [(b"content-type", b"application/json"), (b"content-length", b"%d" % length),
-            (b"request-id", request_id.encode("ascii")), (b"stripe-version", _version()),
+            (b"request-id", request_id.encode("ascii")), (b"stripe-version", version),
             (b"cache-control", b"no-cache, no-store")]
-
-
-@functools.cache
-def _version() -> bytes:
-    return loader.api_version().encode("ascii")
-
-
-_stamp = [0, ""]  # the last second logged, and how it is written
-_pending: list = []  # lines logged and not yet written
-_lock = threading.Lock()  # the server's loop, and any other thread logging too
-_writer: list = [None]  # the loop whose turn, at its end, writes the lines pending
-
-
-def log(method: str, path: str, status, started: float, request_id: str) -> None:
-    """One line per request on standard error.  Never the body, a key or a secret: only these five things.
-
-    Inside an event loop the lines of one turn of the loop are written
-    together, at its end: one write for every request answered in that turn,
-    rather than one each (a busy server answers many per turn).  Outside a
-    loop, a line is written at once.
-    """
-    now = int(time.time())
-    if now != _stamp[0]:
-        _stamp[:] = now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
-    elapsed = (time.perf_counter() - started) * 1000
-    line = f"{_stamp[1]} {method} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}\n"
-    with _lock:
-        _pending.append(line)
-        writer = _writer[0]
-        if writer is not None and writer.is_running() and len(_pending) < 256:
-            return  # the end of that turn writes it
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    if writer is not None or loop is None:  # no loop; a turn that long; or a loop that stopped before its turn ended
-        _flush()
-    if loop is not None:
-        with _lock:
-            _writer[0] = loop
-        loop.call_soon(_flush)
-
-
-def _flush() -> None:
-    with _lock:
-        _writer[0] = None
-        if not _pending:
-            return
-        text = "".join(_pending)
-        _pending.clear()
-        try:
-            sys.stderr.write(text)
-            sys.stderr.flush()
-        except (OSError, ValueError, AttributeError):
-            pass  # a closed stderr must not cost the client its answer
-
-
-atexit.register(_flush)  # a line logged in the loop's last turn, before the loop stopped
