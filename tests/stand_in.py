@@ -77,7 +77,10 @@ class Server:
         The server writes the lines of one turn of its event loop together,
         at the end of the turn: a moment after the answers.
         """
-        request_id = response.headers["request-id"]
+        return self.line_of_id(response.headers["request-id"])
+
+    def line_of_id(self, request_id: str) -> str:
+        """The one log line of the request with that id (10 s at most)."""
         deadline = time.monotonic() + 10
         while True:
             lines = [line for line in self.log().splitlines() if line.endswith(" " + request_id)]
