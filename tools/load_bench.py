@@ -1,11 +1,11 @@
 """Load benchmark of the stand-in server (`customer-session serve`) on loopback, with wrk.
 
-    python tools/load_bench.py [--duration 10] [--soak 60] [--connections 1,10,100]
+    python tools/load_bench.py [--duration 10] [--soak 60] [--connections 1,10,100] [--quick]
 
 Needs wrk (the Debian package: ``apt-get install -y wrk``) and the ``serve``
 extra.  Three kinds of request, each at 1, 10 and 100 connections:
 
-- **ceiling**: the same stack (validator.serving: uvicorn, httptools, uvloop,
+- **ceiling**: the same stack (validator.standin.serving: uvicorn, httptools, uvloop,
   the same protocol class and headers) running an application that reads
   the body and answers a constant Customer Session object of the same size;
 - **valid**: the stand-in, a valid body (the root schema's first example,
@@ -67,22 +67,29 @@ class _Constant:
     """The ceiling: reads the body, answers a constant body with the stand-in's headers."""
 
     def __init__(self, body: bytes):
+        from validator import loader
+
         self.body = body
+        self.version = loader.api_version().encode("ascii")
+        from validator.standin.answers import RequestIds
+
+        self.new_request_id = RequestIds()
 
     async def __call__(self, scope, receive, send):
-        from validator import replies
+        from validator.standin import answers
 
         if scope["type"] != "http":
             return
         while (await receive()).get("more_body"):
             pass
         await send({"type": "http.response.start", "status": 200,
-                    "headers": replies.base_headers(replies.new_request_id(), len(self.body))})
+                    "headers": answers.base_headers(self.new_request_id(), len(self.body), self.version)})
         await send({"type": "http.response.body", "body": self.body})
 
 
 def _serve_ceiling() -> None:
-    from validator import answer, form, serving
+    from validator import answer, form
+    from validator.standin import serving
 
     valid, _ = _bodies()
     body = json.dumps(answer.build(form.decode(valid))).encode()
@@ -178,9 +185,14 @@ def main(argv=None) -> int:
     parser.add_argument("--soak", type=int, default=60, help="seconds of each soak run; 0 skips them (default 60)")
     parser.add_argument("--connections", default="1,10,100", help="connection counts (default 1,10,100)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per figure; the median is shown (default 3)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short run for a shared machine: 3 s per figure, 3 rounds, no soak "
+                             "(compare the ratios of one run, not its figures with another's)")
     parser.add_argument("--serve-ceiling", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--wrk-json", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.rounds, args.soak = 3, 3, 0
     if args.serve_ceiling:
         _serve_ceiling()
         return 0
@@ -239,11 +251,16 @@ def main(argv=None) -> int:
                     _stop(process)
 
     ceiling = {connections: result["rps"] for label, connections, result in rows if label == "ceiling"}
-    print("| kind | connections | requests/s | × ceiling | p50 | p99 | errors |")
-    print("|---|---|---|---|---|---|---|")
+    # Per request: the wall-clock time one request takes of the server (1 / throughput), and what the
+    # stand-in adds to the ceiling's.
+    print("| kind | connections | requests/s | × ceiling | µs per request | added to the ceiling's | p50 | p99 | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for label, connections, result in rows:
         ratio = result["rps"] / ceiling[connections] if ceiling.get(connections) else float("nan")
-        print(f"| {label} | {connections} | {result['rps']:,.0f} | {ratio:.2f} | {result['p50']:.2f} ms "
+        per_request = 1e6 / result["rps"] if result["rps"] else float("nan")
+        added = per_request - 1e6 / ceiling[connections] if ceiling.get(connections) else float("nan")
+        print(f"| {label} | {connections} | {result['rps']:,.0f} | {ratio:.2f} | {per_request:.1f} "
+              f"| {'' if label == 'ceiling' else f'{added:+.1f}'} | {result['p50']:.2f} ms "
               f"| {result['p99']:.2f} ms | {result['errors']} |")
     met = all(result["rps"] >= 0.5 * ceiling[connections] for label, connections, result in rows if label == "valid")
     print(f"\nvalid ≥ 0.5 × ceiling at every connection count: {'met' if met else 'NOT met'}")

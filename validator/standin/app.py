@@ -33,7 +33,7 @@ from typing import Any
 from .. import answer, check, form, loader
 from ..errors import Error, bracket
 from . import faults as _faults
-from .answers import (DROP, Forwarded, Headers, api_key, base_headers, conflict, dumps, in_progress, invalid, new_request_id, shown,
+from .answers import (DROP, Forwarded, Headers, api_key, base_headers, conflict, dumps, in_progress, invalid, RequestIds, shown,
                       shown_path, stripe_error, too_large, unauthorized)
 from .faults import Fault, Faults
 from .log import RequestLog
@@ -57,7 +57,8 @@ BODY_TIMEOUT = 10.0
 _CLOSE = (b"connection", b"close")
 _FORM = b"application/x-www-form-urlencoded"
 _LONG = len(str(form.MAX_BYTES))  # digits of a Content-Length that may be too long (fewer cannot)
-_FORWARD: Reply = (0, b"", [])  # `_screen`'s word for "pass this request to the upstream"
+_FORWARD: Reply = (0, b"", [])
+_NONE: frozenset[str] = frozenset()  # `_screen`'s word for "pass this request to the upstream"
 
 
 def _unread(fields: dict[bytes, bytes]) -> Headers:
@@ -105,13 +106,15 @@ class StandIn:
         self.size, self.body_timeout = replays, body_timeout
         self.log = log if log is not None else RequestLog()
         self.version = loader.api_version().encode("ascii")
+        self.new_request_id = RequestIds()
         drawn = Faults(faults, seed)
         self.faults: Faults | None = drawn if drawn else None
+        self._plain = self.faults is None and upstream is None  # every request is answered here, as it is
         self.upstream: Any = None  # an upstream.Upstream; typed loosely so that httpx stays unimported here
         if upstream is not None:
             from .upstream import Upstream
 
-            self.upstream = Upstream(upstream, upstream_timeout)
+            self.upstream = Upstream(upstream, upstream_timeout, self.new_request_id)
         self._executing: set[tuple[str, bytes]] = set()  # keys whose first request has not finished
         self._reading: dict[asyncio.Task[Any], float] = {}  # task reading a body -> when it must be done
         self._late: set[asyncio.Task[Any]] = set()  # tasks the watchdog cancelled
@@ -142,7 +145,7 @@ class StandIn:
             if scope["type"] == "lifespan":
                 await self._lifespan(receive, send)
             return  # websockets: nothing to do
-        started, request_id = time.perf_counter(), new_request_id()
+        started, request_id = time.perf_counter(), self.new_request_id()
         method, path, note = scope["method"], scope["path"], ""
         fault: Fault | None = None
         try:
@@ -153,8 +156,12 @@ class StandIn:
                 await self.upstream.pass_through(scope, receive, send, self.log, started)
                 return
             if refusal is None:
-                status, body, headers, fault, note = await self._answer(key, scope, fields,
-                                                                        await self._body(receive), request_id, asked)
+                body = await self._body(receive)
+                if self._plain and asked is None and body.__class__ is bytes and b"idempotency-key" not in fields:
+                    status, body = self._create(body)  # the common case
+                    headers = []
+                else:
+                    status, body, headers, fault, note = await self._answer(key, scope, fields, body, request_id, asked)
             else:
                 status, body, headers = refusal
         except _Gone:
@@ -235,8 +242,6 @@ class StandIn:
         idempotency_key = fields.get(b"idempotency-key")
         fault = asked if asked is not None or self.faults is None else self.faults.draw()
         if not idempotency_key:
-            if fault is None and self.upstream is None:
-                return (*self._create(body), [], None, "")  # the common case
             return await self._execute(key, scope, body, None, fault, request_id)
 
         echo = (b"idempotency-key", idempotency_key)
@@ -281,7 +286,7 @@ class StandIn:
         if self.upstream is None:
             status, reply = self._create(body, params)
         else:
-            refused = self._verdict(body, params)
+            refused, _, _ = self._verdict(body, params)
             if refused is not None:
                 status, reply = refused
             elif fault is not None and fault.kind == "api_error":
@@ -296,30 +301,27 @@ class StandIn:
 
     def _create(self, body: bytes, params: Any = None) -> tuple[int, bytes]:
         """Decode (unless `params` are given), validate, answer: ``(status, body)``."""
-        refused = self._verdict(body, params)
+        refused, params, expand = self._verdict(body, params)
         if refused is not None:
             return refused
-        if params is None:
-            params = form.decode(body)
-        return 200, dumps(answer.build(params, answer.expansions(params), fresh=False))  # the defaults filled as it goes
+        return 200, dumps(answer.build(params, expand, fresh=False))  # the defaults filled as it goes
 
     @staticmethod
-    def _verdict(body: bytes, params: Any) -> tuple[int, bytes] | None:
-        """The 400 for params Stripe would reject, or None for params it would execute."""
+    def _verdict(body: bytes, params: Any) -> tuple[tuple[int, bytes] | None, Any, frozenset[str]]:
+        """``(the 400 for params Stripe would reject or None, the params, the fields to expand)``."""
         try:
             if params is None:
                 params = form.decode(body)
             if not check.params.is_valid(params):
                 errors = list(check.params.iter_errors(params))
-                return 400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))
-            answer.expansions(params)
+                return (400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))), None, _NONE
+            return None, params, answer.expansions(params)
         except answer.UnknownExpansion as exc:
             param = bracket((*(answer.expansions_param() or ()), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
-            return 400, dumps(invalid([(param, "property_not_expandable", message)]))
+            return (400, dumps(invalid([(param, "property_not_expandable", message)]))), None, _NONE
         except (Error, ValueError) as exc:  # a body that is not a usable form, or any refusal of ours: never a 500
-            return StandIn._refused(exc)
-        return None
+            return StandIn._refused(exc), None, _NONE
 
     @staticmethod
     def _refused(exc: Exception) -> tuple[int, bytes]:

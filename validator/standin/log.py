@@ -42,13 +42,13 @@ class RequestLog:
 
     def request(self, method: str, path: str, status: int | str, started: float, request_id: str,
                 note: str = "") -> None:
-        """The line of one request; `started` is its `time.perf_counter()`; `note` is added as it is."""
+        """The line of one request; `started` is its `time.perf_counter()`; `note` follows the status, as it is."""
         now = int(time.time())
         if now != self._stamp[0]:
             self._stamp = (now, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)))
         elapsed = (time.perf_counter() - started) * 1000
-        self._add(f"{self._stamp[1]} {shown(method, 20)} {shown_path(path)} {status} {elapsed:.2f}ms {request_id}"
-                  f"{note}\n")
+        self._add(f"{self._stamp[1]} {shown(method, 20)} {shown_path(path)} {status}{note} {elapsed:.2f}ms "
+                  f"{request_id}\n")
 
     def say(self, text: str) -> None:
         """A line about the server itself (``customer-session: ...``), written at once with any pending."""

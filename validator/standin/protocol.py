@@ -28,7 +28,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from .answers import DROP, base_headers, dumps, new_request_id, stripe_error
+from .answers import DROP, RequestIds, base_headers, dumps, stripe_error
 from .log import RequestLog
 
 #: Most bytes a request's line and headers may take (nginx's default buffers hold 4 × 8 KiB).
@@ -82,6 +82,7 @@ class Protocol(HttpToolsProtocol):
     head_timeout = HEAD_TIMEOUT
     log = RequestLog()
     version = b""
+    new_request_id = RequestIds()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.in_head, self.raw_head, self.head = True, 0, 0
@@ -148,7 +149,7 @@ class Protocol(HttpToolsProtocol):
         """Answer at the protocol level, before (or instead of) a request the application sees, and hang up."""
         if self.transport.is_closing():
             return  # answered already
-        started, request_id = time.perf_counter(), new_request_id()
+        started, request_id = time.perf_counter(), self.new_request_id()
         body = dumps(stripe_error("invalid_request_error", message, code))
         headers = base_headers(request_id, len(body), self.version) + [(b"connection", b"close")]
         head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
@@ -171,10 +172,11 @@ async def _sweep(kind: type[Protocol], loop: asyncio.AbstractEventLoop) -> None:
                                          f"{protocol.head_timeout:g} seconds.", "head_timeout")
 
 
-def protocol_class(log: RequestLog, version: bytes, head_timeout: float = HEAD_TIMEOUT) -> type[Protocol]:
-    """A `Protocol` of one server's own: its log, its API version, its timeout, its waiting connections."""
+def protocol_class(log: RequestLog, version: bytes, head_timeout: float = HEAD_TIMEOUT,
+                   ids: RequestIds | None = None) -> type[Protocol]:
+    """A `Protocol` of one server's own: its log, API version, request ids, timeout and waiting connections."""
     return type("Protocol", (Protocol,), {"waiting": {}, "sweeping": None, "head_timeout": head_timeout,
-                                          "log": log, "version": version})
+                                          "log": log, "version": version, "new_request_id": ids or RequestIds()})
 
 
 class Server(uvicorn.Server):

@@ -81,7 +81,8 @@ def serve(host: str = "127.0.0.1", port: int = 12111, app: Any = None, announce:
     uvicorn_log.propagate = False
 
     # No proxy in front of a stand-in: X-Forwarded-* headers are not trusted, and not read at all.
-    config = uvicorn.Config(app, http=protocol_class(log, version, head_timeout),
+    ids = app.new_request_id if isinstance(app, StandIn) else None
+    config = uvicorn.Config(app, http=protocol_class(log, version, head_timeout, ids),
                             lifespan="on" if isinstance(app, StandIn) else "off", access_log=False, log_config=None,
                             server_header=False, proxy_headers=False, timeout_keep_alive=5)
     Server(config, log).run(sockets=[sock])

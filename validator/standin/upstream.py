@@ -22,7 +22,7 @@ import httpx
 
 from .. import check, loader
 from ..errors import Error
-from .answers import DROP, Forwarded, Headers, base_headers, dumps, new_request_id, shown, stripe_error
+from .answers import DROP, Forwarded, Headers, RequestIds, base_headers, dumps, shown, stripe_error
 from .log import RequestLog
 
 Message = dict[str, Any]
@@ -50,15 +50,17 @@ class Upstream:
     """Requests passed to `url` (``http[s]://HOST[:PORT][/PREFIX]``), each exchange bounded by `timeout` seconds
     per step (connect, each read, each write)."""
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, ids: RequestIds | None = None) -> None:
         parts = urlsplit(url)
         if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment
                 or parts.username is not None):
-            raise UpstreamError(f"upstream {shown(url, 80)!r}: give http://HOST[:PORT] or https://HOST[:PORT], "
+            quoted = repr(shown(url, 80)) if "@" not in url else "(a URL with credentials, not repeated)"
+            raise UpstreamError(f"upstream {quoted}: give http://HOST[:PORT] or https://HOST[:PORT], "
                                 f"with no user, query or fragment")
         self.base = url.rstrip("/")
         self.shown = f"{parts.scheme}://{parts.netloc}"
         self.timeout = timeout
+        self.new_request_id = ids or RequestIds()
         self.version = loader.api_version().encode("ascii")
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -106,16 +108,16 @@ class Upstream:
                 exc = httpx.ReadTimeout("slow")
             status, error = self._failure(exc)
             reply = dumps(error)
-            request_id = new_request_id()
+            request_id = self.new_request_id()
             return status, reply, Forwarded(base_headers(request_id, len(reply), self.version), request_id), ""
         headers = Forwarded([(name, value) for name, value in response.headers.raw if name.lower() not in _HOP],
-                            response.headers.get("request-id", "") or new_request_id())
+                            response.headers.get("request-id", "") or self.new_request_id())
         note = ""
         if 200 <= response.status_code < 300:
             failing = _failing_fields(answer, response.headers.get("content-encoding", ""))
             if failing:
                 headers.append((RESPONSE_ERRORS, ", ".join(failing).encode("ascii", "backslashreplace")))
-                note = " response-errors: " + ", ".join(failing)
+                note = " (response-errors: " + ", ".join(failing) + ")"
         else:
             note = " (the upstream refused a create the stand-in found valid)"
         return response.status_code, answer, headers, note
@@ -130,7 +132,7 @@ class Upstream:
             response = await self._http().send(self._request(method, scope, content), stream=True)
         except (httpx.HTTPError, _TooLarge) as exc:
             status, error = self._failure(exc)
-            reply, request_id = dumps(error), new_request_id()
+            reply, request_id = dumps(error), self.new_request_id()
             log.request(method, path, status, started, request_id)
             await send({"type": "http.response.start", "status": status,
                         "headers": base_headers(request_id, len(reply), self.version) + [(b"connection", b"close")]})
