@@ -70,7 +70,8 @@ def served(tmp_path_factory):
 
 
 def our_lines(server: Server) -> list[str]:
-    return [line for line in server.log().splitlines() if not line.startswith("customer-session:")]
+    """The lines of answers given at the protocol level (method and path ``-``)."""
+    return [line for line in server.log().splitlines() if line.split(" ")[1:3] == ["-", "-"]]
 
 
 def test_a_431_logs_one_line_of_ours_and_none_of_uvicorn(served):
