@@ -156,12 +156,13 @@ class StandIn:
                 await self.upstream.pass_through(scope, receive, send, self.log, started)
                 return
             if refusal is None:
-                body = await self._body(receive)
-                if self._plain and asked is None and body.__class__ is bytes and b"idempotency-key" not in fields:
-                    status, body = self._create(body)  # the common case
-                    headers = []
+                received = await self._body(receive)
+                headers: Headers = []
+                if self._plain and asked is None and isinstance(received, bytes) and b"idempotency-key" not in fields:
+                    status, body = self._create(received)  # the common case
                 else:
-                    status, body, headers, fault, note = await self._answer(key, scope, fields, body, request_id, asked)
+                    status, body, headers, fault, note = await self._answer(key, scope, fields, received, request_id,
+                                                                            asked)
             else:
                 status, body, headers = refusal
         except _Gone:
@@ -240,9 +241,8 @@ class StandIn:
             return 408, dumps(stripe_error("invalid_request_error", message, "body_timeout")), [_CLOSE], None, ""
 
         idempotency_key = fields.get(b"idempotency-key")
-        fault = asked if asked is not None or self.faults is None else self.faults.draw()
         if not idempotency_key:
-            return await self._execute(key, scope, body, None, fault, request_id)
+            return await self._execute(key, scope, body, None, asked, request_id)
 
         echo = (b"idempotency-key", idempotency_key)
         try:
@@ -262,7 +262,7 @@ class StandIn:
             return 409, dumps(in_progress(idempotency_key)), [echo], None, ""
         self._executing.add(cache_key)
         try:
-            status, reply, headers, fault, note = await self._execute(key, scope, body, params, fault, request_id)
+            status, reply, headers, fault, note = await self._execute(key, scope, body, params, asked, request_id)
         finally:
             self._executing.discard(cache_key)
         # What executed is saved, 500s included; nothing is for params rejected or a request refused
@@ -277,6 +277,8 @@ class StandIn:
     async def _execute(self, key: str, scope: Scope, body: bytes, params: Any, fault: Fault | None,
                        request_id: str) -> tuple[int, bytes, Headers, Fault | None, str]:
         """A request that is not a replay: its fault, its verdict, then the session (or the upstream's answer)."""
+        if fault is None and self.faults is not None:
+            fault = self.faults.draw()  # one draw per request that executes, so a seed repeats a run
         if fault is not None:
             if fault.kind == "rate_limit":
                 return 429, dumps(stripe_error("invalid_request_error", "Too many requests hit the API too quickly "
