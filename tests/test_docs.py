@@ -341,7 +341,7 @@ def test_no_param_or_field_name_in_validator_or_tools():
     assert {path[-1] for path, _ in params()} & exempt == set()  # no param is exempt
     # The one module that writes Stripe's error body speaks that protocol: its keys are its words,
     # as header names are an HTTP server's.  Nowhere else, and never a param or Customer Session field.
-    protocol = {"replies.py": {path[-1] for path, _ in params(loader.ERROR_FILE)}}
+    protocol = {"answers.py": {path[-1] for path, _ in params(loader.ERROR_FILE)}}
     sources = sorted((ROOT / "validator").rglob("*.py")) + sorted((ROOT / "tools").rglob("*.py"))
     for source in sources:
         for literal in _literals(source):
