@@ -108,13 +108,14 @@ class Failure:
                  schema_path: tuple[Any, ...] = (), branches: Any = ()) -> None:
         self.keyword, self.expected, self.instance, self.schema = keyword, expected, instance, schema
         self.path, self.schema_path, self._branches = path, schema_path, branches
-        self.rule = loader.rules().get(id(schema))
+        self.rule: dict[str, Any] | None = loader.rules().get(id(schema))
 
     @property
     def branches(self) -> list[list[Path]]:
         if self._branches is _LAZY:
             self._branches = [conditions.compile(branch)(self.instance, self.path) for branch in self.expected]
-        return self._branches
+        found: list[list[Path]] = self._branches
+        return found
 
     def fails_only_at(self, reported: set[Path]) -> bool:
         """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
@@ -199,6 +200,7 @@ def _from_compiled(error: Any, clean: Any) -> Failure:
     path = tuple(error.instance_path)
     schema_path = _evaluated(error.evaluation_path)
     instance = _value_at(clean, path)
+    branches: Any
     if keyword != "anyOf":
         branches = ()
     elif reported == "anyOf":
@@ -394,6 +396,7 @@ def _unmapped(failure: Failure, name: str) -> Iterator[ParamError]:
 def _broken_rule(failure: Failure, name: str) -> Iterator[ParamError]:
     """A failure of a documented rule as a whole (its ``anyOf``, say): the rule's code and message."""
     rule, param = failure.rule, bracket(failure.path)
+    assert rule is not None  # only a failure inside a documented rule comes here
     yield ParamError(param, failure.path, rule["title"],
                      f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}",
                      failure.schema_path)
@@ -512,7 +515,7 @@ def iter_errors(params: Any, *, compiled: bool = True, name: str = loader.ROOT_F
     if len(errors) == 1:  # the common case needs no ranking or ordering
         yield errors[0]
         return
-    best: dict[tuple, ParamError] = {}
+    best: dict[Path, ParamError] = {}
     for error in errors:
         kept = best.get(error.path)
         if kept is None or _RANK.get(error.code, 9) < _RANK.get(kept.code, 9):
