@@ -261,8 +261,8 @@ class Checker:
 
 
 #: The create params' checks (``validator.validate`` and friends are its methods).
-params = Checker(loader.ROOT_FILE, noun="param")
+params: Checker = Checker(loader.ROOT_FILE, noun="param")
 #: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
-response = Checker(loader.RESPONSE_FILE)
+response: Checker = Checker(loader.RESPONSE_FILE)
 loader.on_reset(params.cache_clear)
 loader.on_reset(response.cache_clear)
