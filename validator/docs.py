@@ -296,13 +296,13 @@ def limits(entry: Entry) -> list[Phrase]:
     return found
 
 
-def _filled_object(entry: Entry) -> Any:
+def _filled_object(entry: Entry) -> object:
     """What `fill_defaults` puts at an object param left out: None when it creates nothing there."""
     from .defaults import fill_defaults
 
     if any(isinstance(part, int) for part in entry.path):
         return None
-    filled = fill_defaults(nest(entry.path[:-1], {}))
+    filled: object = fill_defaults(nest(entry.path[:-1], {}))
     for part in entry.path:
         if not isinstance(filled, dict) or part not in filled:
             return None
