@@ -70,7 +70,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def path_order(path: tuple[str | int, ...]) -> tuple[tuple[int, str | int], ...]:
+def path_order(path: Path) -> tuple[tuple[int, str | int], ...]:
     """A sort key for param paths: keys and indices never compare with each other directly."""
     return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
 
