@@ -21,7 +21,7 @@ from validator import cli, loader
 from validator.check import Checker
 from validator.docs import REDACTED, SECTIONS, anchor, brackets, dotted, render_markdown
 from validator.docs_html import render_html
-from validator.linting import ID_PREFIX_UNEXPECTED, STRING_EMPTY
+from validator.linting import ID_PREFIX_UNEXPECTED
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "docs" / "reference.md"
@@ -442,6 +442,25 @@ def test_the_reference_lists_what_only_this_validator_checks(markdown):
     assert page.count('(<a href="#only-this-validator">why other engines accept it</a>)') == len(integers)
 
 
+def test_what_the_list_says_holds_here_and_not_in_a_json_schema_engine():
+    """3.0 at an integer param: parameter_invalid_integer from validate(); stock jsonschema, given the bundle, accepts it."""
+    from jsonschema import Draft202012Validator
+
+    from validator.bundle import bundle
+    from validator.docs import nest
+
+    engine = Draft202012Validator(bundle())
+    integers = _integer_params()
+    assert integers
+    for path in integers:
+        item = "integer" not in loader.types(loader.at(path))  # an array of integers: its items are
+        where = path + (0,) if item else path
+        payload, control = (nest(path, [3.0]), nest(path, [3.5])) if item else (nest(path, 3.0), nest(path, 3.5))
+        assert [e.code for e in validator.iter_errors(payload) if e.path == where] == ["parameter_invalid_integer"]
+        assert [e for e in engine.iter_errors(payload) if tuple(e.absolute_path) == where] == []
+        assert [e for e in engine.iter_errors(control) if tuple(e.absolute_path) == where] != []
+
+
 def test_limits_and_the_float_rule_are_read_from_any_schema(schema_copy):
     """Lengths, patterns and item counts in words (singular for 1); an array of integers gets the float rule."""
     path = schema_copy / "customer-sheet.json"
@@ -459,8 +478,7 @@ def test_limits_and_the_float_rule_are_read_from_any_schema(schema_copy):
     text = section(markdown, base + ("zz_text",))
     assert ("- **Limit:** at most `5000` characters, at least `1` character, "
             "matching the regular expression `^a(\\.b)?$`") in text
-    # Where "" is an error (minLength), lint has nothing to say about it.
-    assert "string_empty" not in text and "Not a float" not in text
+    assert "Not a float" not in text
     counts = section(markdown, base + ("zz_counts",))
     assert "- **Limit:** at most `1` item, at most `3`" in counts
     assert "- **Not a float:** A float item, even one with no fraction (`3.0`), is `parameter_invalid_integer`" in counts
@@ -550,17 +568,14 @@ def _lint_codes(markdown, path) -> list[str]:
 
 
 def test_each_param_has_a_lint_note_for_each_check_that_can_warn_about_it(markdown):
-    """The x-lint entries that name a param, and the checks that need no annotation, by what lint does.
+    """The x-lint entries that name a param, and the x-idPrefix check, by what lint does.
 
-    Only warnings about a value the checker accepts count: a value that is an
-    error there (an empty string where the schema says ``minLength``) is
-    documented as an error, not as lint.  A float for an integer is an error
-    by the library's contract (the "Checked by this validator only" list), so
-    it is no probe here.
+    Only warnings about a value the checker accepts at that param count: a
+    value that is an error there is documented as an error, not as lint.
     """
     from validator.docs import nest
 
-    probes = {STRING_EMPTY: "", ID_PREFIX_UNEXPECTED: "zz"}
+    probes = {ID_PREFIX_UNEXPECTED: "zz"}
     noted = 0
     for path, node in params():
         expected = [rule["code"] for rule in loader.at(path[:-1]).get("x-lint", ()) if rule.get("param") == path[-1]]

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from . import loader
 from .errors import PARAMETER_INVALID_INTEGER, Path, bracket
-from .linting import ID_PREFIX_UNEXPECTED, STRING_EMPTY
+from .linting import ID_PREFIX_UNEXPECTED
 
 #: What the docs show in place of a secret value.
 REDACTED = "(redacted)"
@@ -381,9 +381,7 @@ def lint_notes(entry: Entry) -> list[tuple[str, Phrase]]:
     """``(code, phrase)`` for each lint check that can warn about this param (see validator.linting).
 
     The ``x-lint`` entries that name it (on its object, or on itself when it
-    is an object and the entry names no param), its ``x-idPrefix``, and the
-    check that needs no annotation: a free-text string (no ``enum``) given
-    as ``""``, where the schema allows ``""`` at all (no ``minLength``).
+    is an object and the entry names no param) and its ``x-idPrefix``.
     Lint reads the params only: nothing for another root.
     """
     if entry.root != loader.ROOT_FILE or not entry.path:
@@ -399,9 +397,6 @@ def lint_notes(entry: Entry) -> list[tuple[str, Phrase]]:
             continue
         types = loader.types(node)
         if "string" in types and "enum" not in node and "const" not in node:
-            if not node.get("minLength"):
-                notes.append((STRING_EMPTY, [f"{value} that is an empty string is warned about: "
-                                             "give a value or leave it out."]))
             prefix = node.get("x-idPrefix")
             if isinstance(prefix, str):
                 notes.append((ID_PREFIX_UNEXPECTED, [f"{value} that is not empty and does not start with ",
