@@ -69,7 +69,7 @@ class Source:
 
     def variable(self, hint: str = "v") -> str:
         """A fresh local variable name."""
-        return f"{hint}{next(self._names)}"
+        return f"{hint}_{next(self._names)}"  # never a parameter's name (v0): those have no underscore
 
     def build(self) -> dict[str, Any]:
         """Compile and run the source; its namespace (the functions it defines, and the bound values)."""

@@ -20,7 +20,7 @@ import functools
 import json
 import re
 
-from . import conditions, engine, loader
+from . import conditions, engine, loader, plan
 from .errors import (
     PARAMETER_ABOVE_MAXIMUM,
     PARAMETER_INVALID,
@@ -227,16 +227,16 @@ def _listed(values) -> str:
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
-@functools.lru_cache(maxsize=4096)
 def _allowed(path, name: str) -> str:
-    found = loader.at(path, name)
-    values = found.get("enum") if found else None
+    found = plan.root(name).at(path)
+    values = found.enum if found is not None else None
     return f"; allowed values: {_listed(values)}" if values else ""
 
 
 def _shown(value, path, name: str) -> str:
     """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
-    if loader.secrets(name) and tuple(0 if isinstance(p, int) else p for p in path) in loader.secrets(name):
+    found = plan.root(name).at(path)
+    if found is not None and found.secret:
         return "a secret value (redacted)"
     return describe(value)
 
@@ -380,6 +380,9 @@ def _broken_rule(failure: Failure, name: str):
                      failure.schema_path)
 
 
+for _cached in (stock, _keyword_at, _names):  # derived from the schema files
+    loader.on_reset(_cached.cache_clear)
+
 #: keyword -> function(failure, root name) yielding ParamErrors.
 KEYWORDS = {
     "additionalProperties": _additional_properties,
@@ -412,11 +415,10 @@ def _explain(failure: Failure, name: str):
 # ---- integers sent as floats: the one wire rule JSON Schema cannot state ---------------------------
 
 
-@functools.cache
+@plan.derived
 def integer_paths(name: str) -> tuple:
     """The params (array items as 0) that take integers and no other numbers, under root `name`."""
-    return tuple(path for path, node in loader.nodes(name).items()
-                 if "integer" in loader.types(node) and "number" not in loader.types(node))
+    return tuple(node.path for node in plan.root(name).walk() if "integer" in node.types and "number" not in node.types)
 
 
 def _found(value, path: tuple, where: tuple = ()):

@@ -94,9 +94,9 @@ def _visit(node: Node, var: str, parts: list[str], out: Source) -> None:
     if keys or node.lint:
         with out.block(f"if {_is(var, 'dict')}:"):
             for entry in node.lint:
-                holds = out.bind(conditions.compile(entry.get("when", True)), "when")
+                holds = out.bind(conditions.holds(entry.get("when", True)), "when")
                 warn = out.bind(_rule(entry)(node.path) if fixed else _rule(entry), "rule")
-                with out.block(f"if not {holds}({var}, ()):"):
+                with out.block(f"if {holds}({var}):"):
                     out.line(f"found.append({warn})" if fixed else f"found.append({warn}({where}))")
             for key, sub in keys:
                 child = out.variable()
