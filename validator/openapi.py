@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT202012
 
 from . import loader
 from .bundle import strip_extensions
+from .errors import Unsupported as Unsupported  # one class for bundle and OpenAPI; this name stays
 
 OPENAPI_VERSION = "3.1.0"
 SERVER = "https://api.stripe.com"
@@ -36,10 +37,6 @@ MEDIA_TYPE = "application/x-www-form-urlencoded"
 RESPONSE_MEDIA_TYPE = "application/json"
 #: Component names start with this, so the components can join another document.
 PREFIX = "CustomerSession"
-
-
-class Unsupported(ValueError):
-    """A schema construct the component split does not handle (it would be silently wrong)."""
 
 
 def _camel(text: str) -> str:
