@@ -40,9 +40,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from referencing.jsonschema import DRAFT202012
 
-from . import loader
+from . import form, loader
 from .bundle import strip_extensions
-from .form import encode
 
 OPENAPI_VERSION = "3.1.0"
 SERVER = "https://api.stripe.com"
@@ -55,48 +54,18 @@ RESPONSE_MEDIA_TYPE = "application/json"
 #: Component names start with this, so the components can join another document.
 PREFIX = "CustomerSession"
 
-#: The security schemes, under the names Stripe's own OpenAPI description gives them
-#: (so the document can join Stripe's without a clash), and the operation's requirement: either one.
-BEARER = "bearerAuth"
-BASIC = "basicAuth"
-SECURITY_SCHEMES: dict[str, dict[str, str]] = {
-    BEARER: {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "The secret API key as a bearer token: `Authorization: Bearer sk_test_...`. "
-                       "The stand-in (`customer-session serve`) accepts test-mode keys only "
-                       "(`sk_test_...`, `rk_test_...`) and refuses live ones.",
-    },
-    BASIC: {
-        "type": "http",
-        "scheme": "basic",
-        "description": "The secret API key as HTTP Basic auth's user name, the password empty "
-                       "(`curl -u sk_test_...:`). The stand-in accepts test-mode keys only.",
-    },
-}
-SECURITY: list[dict[str, list[str]]] = [{BEARER: []}, {BASIC: []}]
-
-#: The media type extension that states the body's wire format, which no OpenAPI style can.
-ENCODING_EXTENSION = "x-stripeEncoding"
-WIRE_FORMAT = (
-    "Stripe's bracket encoding, as stripe-python writes it: an object's keys as `a[b]=v`, an array's items "
-    "by index as `a[0]=v&a[1]=w` (`a[]=v` is read too), nested to any depth (`a[b][0][c]=v`); booleans as "
-    "`true`/`false`; a null, an empty object and an empty array send nothing. OpenAPI has no style for this "
-    "(`deepObject` is defined for objects only, one level deep): object params are declared `deepObject`, "
-    "as in Stripe's own description, array params have no `encoding` entry."
-)
-
 
 class Unsupported(ValueError):
     """A schema construct the component split does not handle (it would be silently wrong)."""
 
 
-Schema = dict[str, Any]
-_Key = tuple[str, "str | None"]
-
-
 def _camel(text: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+#: A JSON Schema (or OpenAPI) object, and a component's key: (resource uri, top-level $defs entry or None).
+Schema = dict[str, Any]
+_Key = tuple[str, "str | None"]
 
 
 def _name(uri: str, definition: str | None = None) -> str:
@@ -177,6 +146,38 @@ def components() -> dict[str, Schema]:
     return found
 
 
+#: The security schemes, under the names Stripe's own OpenAPI description gives them
+#: (so the document can join Stripe's without a clash), and the operation's requirement: either one.
+BEARER = "bearerAuth"
+BASIC = "basicAuth"
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The secret API key as a bearer token: `Authorization: Bearer sk_test_...`. "
+                       "The stand-in (`customer-session serve`) accepts test-mode keys only "
+                       "(`sk_test_...`, `rk_test_...`) and refuses live ones.",
+    },
+    BASIC: {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The secret API key as HTTP Basic auth's user name, the password empty "
+                       "(`curl -u sk_test_...:`). The stand-in accepts test-mode keys only.",
+    },
+}
+SECURITY: list[dict[str, list[str]]] = [{BEARER: []}, {BASIC: []}]
+
+#: The media type extension that states the body's wire format, which no OpenAPI style can.
+ENCODING_EXTENSION = "x-stripeEncoding"
+WIRE_FORMAT = (
+    "Stripe's bracket encoding, as stripe-python writes it: an object's keys as `a[b]=v`, an array's items "
+    "by index as `a[0]=v&a[1]=w` (`a[]=v` is read too), nested to any depth (`a[b][0][c]=v`); booleans as "
+    "`true`/`false`; a null, an empty object and an empty array send nothing. OpenAPI has no style for this "
+    "(`deepObject` is defined for objects only, one level deep): object params are declared `deepObject`, "
+    "as in Stripe's own description, array params have no `encoding` entry."
+)
+
+
 def _nested() -> Iterator[tuple[str, Schema]]:
     """Each top-level param that is an object or an array, with its merged schema node."""
     for key, sub, _ in loader.children(loader.root(), loader.root_id()):
@@ -198,7 +199,7 @@ def _wire_example(key: str, sub: Schema) -> str:
     """How `key` goes on the wire, from the param's own first example; a generic shape without one."""
     examples = sub.get("examples")
     if isinstance(examples, list) and examples:
-        pairs = encode({key: examples[0]})
+        pairs = form.encode({key: examples[0]})
         if pairs:
             return pairs
     return f"{key}[0]=v" if "array" in loader.types(sub) else f"{key}[k]=v"
@@ -220,7 +221,7 @@ def _describe_nested(body: Schema) -> None:
 def _wire_format() -> dict[str, Any]:
     """The value of `ENCODING_EXTENSION`: the format named, each shape shown, and a whole body encoded."""
     examples = loader.root().get("examples")
-    sample = encode(examples[0]) if isinstance(examples, list) and examples else None
+    sample = form.encode(examples[0]) if isinstance(examples, list) and examples else None
     value: dict[str, Any] = {
         "name": "stripe-brackets",
         "encoder": "stripe-python (stripe._encode._api_encode); validator.form.encode in this package",
