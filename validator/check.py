@@ -59,7 +59,8 @@ def _watch(name: str) -> dict:
 _LIMIT = 2**63 - 1
 _EXACT = {
     "array": "{0}.__class__ is list",
-    "integer": f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT} or isinstance({{0}}, float)",
+    # A float is never an integer here: stripe-python sends 3.0, which Stripe rejects (`explain.integer_floats`).
+    "integer": f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT}",
     "number": f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT} or isinstance({{0}}, float)",
     "string": "{0}.__class__ is str and {0}.isascii() or isinstance({0}, str) and sendable({0})",
     "boolean": "{0} is True or {0} is False",
@@ -263,7 +264,7 @@ class Checker:
         from .plain import scrub
 
         clean, problems = scrub(params, self.name)
-        return not problems and explain.stock(self.name).is_valid(clean)
+        return not problems and explain.stock(self.name).is_valid(clean) and not explain.integer_floats(clean, self.name)
 
     def _iter_errors_slowly(self, params) -> Iterator[ParamError]:
         from .explain import iter_errors

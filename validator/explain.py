@@ -24,11 +24,14 @@ from . import engine, loader
 from .errors import (
     PARAMETER_ABOVE_MAXIMUM,
     PARAMETER_INVALID,
+    PARAMETER_INVALID_EMPTY,
     PARAMETER_INVALID_ENUM,
     PARAMETER_INVALID_INTEGER,
     PARAMETER_INVALID_TYPE,
     PARAMETER_MISSING,
     PARAMETER_NOT_JSON,
+    PARAMETER_TOO_LONG,
+    PARAMETER_TOO_SHORT,
     PARAMETER_UNKNOWN,
     ParamError,
     bracket,
@@ -43,13 +46,17 @@ from .plain import scrub
 _RANK = {
     PARAMETER_NOT_JSON: 0,
     PARAMETER_UNKNOWN: 1,
+    PARAMETER_INVALID_EMPTY: 2,
     PARAMETER_INVALID_TYPE: 2,
     PARAMETER_INVALID_INTEGER: 2,
     PARAMETER_INVALID_ENUM: 3,
     PARAMETER_ABOVE_MAXIMUM: 4,
+    PARAMETER_TOO_LONG: 4,
+    PARAMETER_TOO_SHORT: 4,
     PARAMETER_MISSING: 5,
 }
-_OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_TYPE, PARAMETER_INVALID_INTEGER}
+_OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_EMPTY, PARAMETER_INVALID_TYPE,
+           PARAMETER_INVALID_INTEGER}
 
 # Past this many unknown keys in one object, "did you mean" is not worth its cost.
 _SUGGEST_LIMIT = 10
@@ -451,6 +458,35 @@ def _maximum(failure: Failure, name: str):
                      failure.schema_path)
 
 
+def _max_length(failure: Failure, name: str):
+    param = bracket(failure.path)
+    length = len(failure.instance) if isinstance(failure.instance, str) else 0
+    yield ParamError(param, failure.path, PARAMETER_TOO_LONG,
+                     f"{param} must be at most {failure.expected} characters long; got {length}.",
+                     failure.schema_path)
+
+
+def _min_length(failure: Failure, name: str):
+    param = bracket(failure.path)
+    length = len(failure.instance) if isinstance(failure.instance, str) else 0
+    yield ParamError(param, failure.path, PARAMETER_TOO_SHORT,
+                     f"{param} must be at least {failure.expected} characters long; got {length}.",
+                     failure.schema_path)
+
+
+def _empty(failure: Failure, name: str):
+    """An empty string sent for a param: Stripe's answer, word for word, whatever keyword failed.
+
+    Stripe reads ``key=`` as an attempt to unset the param, which a create
+    cannot do, so it answers this before looking at what the value should be.
+    """
+    param = bracket(failure.path)
+    yield ParamError(param, failure.path, PARAMETER_INVALID_EMPTY,
+                     f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+                     f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+                     f"or supply a non-empty value.", failure.schema_path)
+
+
 def _unmapped(failure: Failure, name: str):
     param = bracket(failure.path)
     yield ParamError(param, failure.path, PARAMETER_INVALID,
@@ -474,16 +510,63 @@ KEYWORDS = {
     "enum": _enum,
     "const": _enum,
     "maximum": _maximum,
+    "maxLength": _max_length,
+    "minLength": _min_length,
 }
 # These name the param at fault themselves, inside a rule too (a rule's missing param, an unknown key).
 _NAMING = {"additionalProperties", "required"}
 
 
+# The roots that describe a request: an empty value there is Stripe's parameter_invalid_empty.
+_REQUESTS = {loader.ROOT_FILE}
+
+
 def _explain(failure: Failure, name: str):
     """The ParamErrors one failure stands for (`name`: the root schema checked against)."""
+    if failure.instance == "" and failure.instance.__class__ is str and name in _REQUESTS \
+            and failure.keyword not in _NAMING:
+        return _empty(failure, name)
     if failure.rule is not None and not (failure.keyword in _NAMING and isinstance(failure.instance, dict)):
         return _broken_rule(failure, name)
     return KEYWORDS.get(failure.keyword, _unmapped)(failure, name)
+
+
+# ---- integers sent as floats: the one wire rule JSON Schema cannot state ---------------------------
+
+
+@functools.cache
+def integer_paths(name: str) -> tuple:
+    """The params (array items as 0) that take integers and no other numbers, under root `name`."""
+    return tuple(path for path, node in loader.nodes(name).items()
+                 if "integer" in loader.types(node) and "number" not in loader.types(node))
+
+
+def _found(value, path: tuple, where: tuple = ()):
+    """``(actual path, value)`` of every value `path` (array items as 0) reaches in `value`."""
+    if not path:
+        yield where, value
+        return
+    step, rest = path[0], path[1:]
+    if step == 0 and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _found(item, rest, where + (index,))
+    elif isinstance(value, dict) and step in value:
+        yield from _found(value[step], rest, where + (step,))
+
+
+def integer_floats(clean, name: str) -> list[ParamError]:
+    """For a request root: a float (``3.0``) where an integer param is: JSON Schema counts it as an integer, but
+    stripe-python sends ``3.0`` and Stripe answers parameter_invalid_integer.  `clean` is JSON data."""
+    errors: list[ParamError] = []
+    if name not in _REQUESTS:
+        return errors
+    for path in integer_paths(name):
+        for where, value in _found(clean, path):
+            if value.__class__ is float:
+                param = bracket(where)
+                errors.append(ParamError(param, where, PARAMETER_INVALID_INTEGER,
+                                         f"{param} must be an integer, not {describe(value)}."))
+    return errors
 
 
 # ---- the whole report --------------------------------------------------------------------------
@@ -511,6 +594,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, 
     if failures is None:
         failures = [_from_stock(error) for error in stock(name).iter_errors(clean)]
 
+    errors.extend(integer_floats(clean, name))
     rule_failures = []
     for failure in failures:
         if failure.keyword == "anyOf" and failure.rule is not None:

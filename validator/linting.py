@@ -14,9 +14,9 @@ known about particular params lives in the schemas, as annotations:
     the prefix its ids usually carry (``cus_``); a non-empty value without it
     is warned about.
 
-Two checks need no annotation: an integer param given as a float with no
-fraction (stripe-python would send ``3.0``, which Stripe rejects), and a free
-string param (no ``enum``) given as ``""``.
+Lint never repeats an error: an empty string or a float for an integer is
+an error (``validator.iter_errors``), since Stripe rejects what stripe-python
+sends for it.
 
 Lint runs on every payload a batch checks, so it is compiled: the schemas
 become one generated Python function (`_source`) that visits only the params
@@ -34,9 +34,7 @@ from . import loader
 from .errors import Finding, bracket, describe, path_order, shorten
 from .plain import unsendable
 
-#: Codes of the checks that need no annotation; ``x-lint`` entries name theirs.
-INTEGER_AS_FLOAT = "integer_as_float"
-STRING_EMPTY = "string_empty"
+#: The code of the check that ``x-idPrefix`` asks for; ``x-lint`` entries name theirs.
 ID_PREFIX_UNEXPECTED = "id_prefix_unexpected"
 
 
@@ -47,19 +45,6 @@ class LintWarning(Finding):
 
 
 # ---- the warnings, made only when one fires ------------------------------------------------------
-
-
-def _integer_as_float(path: tuple, value: float) -> LintWarning:
-    param, shown = bracket(path), shorten(repr(value))
-    return LintWarning(param, path, INTEGER_AS_FLOAT,
-                       f"{param} is an integer given as the float {shown}: stripe-python would send "
-                       f"\"{shown}\", which Stripe rejects; send "
-                       f"{int(value) if abs(value) < 2**63 else 'an integer'} instead.")
-
-
-def _string_empty(path: tuple) -> LintWarning:
-    param = bracket(path)
-    return LintWarning(param, path, STRING_EMPTY, f"{param} is an empty string; give a value or leave the param out.")
 
 
 def _id_prefix(prefix: str):
@@ -188,7 +173,7 @@ def _lints(path: tuple, nodes: dict, children: dict) -> bool:
     """True when anything at or beneath the param `path` can warn."""
     node = nodes[path]
     types = loader.types(node)
-    if node.get("x-lint") or "integer" in types or ("string" in types and "enum" not in node and "const" not in node):
+    if node.get("x-lint") or ("string" in types and isinstance(node.get("x-idPrefix"), str)):
         return True
     return any(_lints(child, nodes, children) for child in children.get(path, ()))
 
@@ -208,20 +193,11 @@ def _visit(path: tuple, var: str, parts: list, depth: int, out: _Source, nodes: 
     types = loader.types(node)
     where = "(" + "".join(f"{part}, " for part in parts) + ")"
     fixed = all(part[0] in "'\"" for part in parts)  # only key literals: no array index on the way
-    if "integer" in types:
-        out.add(depth, f"if {_is(var, 'float')} and {var}.is_integer():")
-        out.add(depth + 1, f"found.append({out.name(_integer_as_float, 'integer_as_float')}({where}, {var}))")
-    if "string" in types and "enum" not in node and "const" not in node:
-        # A constant path: the warning is made once, here, and shared (warnings are immutable).
-        empty = out.name(_string_empty(path) if fixed else _string_empty, "string_empty")
-        out.add(depth, f"if {_is(var, 'str')}:")
-        out.add(depth + 1, f"if {var} == '':")
-        out.add(depth + 2, f"found.append({empty})" if fixed else f"found.append({empty}({where}))")
-        prefix = node.get("x-idPrefix")
-        if isinstance(prefix, str):
-            warn = out.name(_id_prefix(prefix), "id_prefix")
-            out.add(depth + 1, f"elif not {var}.startswith({prefix!r}) and sendable_text({var}):")
-            out.add(depth + 2, f"found.append({warn}({where}, {var}))")
+    prefix = node.get("x-idPrefix")
+    if "string" in types and isinstance(prefix, str):
+        warn = out.name(_id_prefix(prefix), "id_prefix")
+        out.add(depth, f"if {_is(var, 'str')} and {var} and not {var}.startswith({prefix!r}) and sendable_text({var}):")
+        out.add(depth + 1, f"found.append({warn}({where}, {var}))")
     below = [child for child in children.get(path, ()) if _lints(child, nodes, children)]
     keys = [child for child in below if isinstance(child[-1], str)]
     rules = node.get("x-lint") or ()
