@@ -8,8 +8,10 @@ check runs but two: ``unsupported_method`` (Stripe answers 404 to another
 method, not the 405 the check wants) and ``negative_data_rejection`` (the
 bracket encoding is lossy -- an empty object or a null sends nothing -- so
 data that is invalid as generated may be valid as sent).  The run is bounded
-(at most 100 cases per phase, derandomized, no example database) and its
-report proves that every request went to the stand-in.
+in count (the examples and coverage phases by the schema, fuzzing by
+``--max-examples 100``; about 250 requests) and in time (the process is
+killed after 180 s), derandomized with no example database, so every run
+sends the same requests; its report proves that every one went to the stand-in.
 """
 
 from __future__ import annotations
