@@ -190,7 +190,7 @@ def entries(root: str = loader.ROOT_FILE) -> tuple[Entry, list[Rule]]:
         if path and isinstance(path[-1], int):
             # An array item is not a param of its own: it describes its array's values.
             made[path[:-1]].item = node
-            made[path[:-1]].rules += rules_at[path]
+            made[path[:-1]].rules = made[path[:-1]].rules + rules_at[path]  # a new list: rules_at keeps its own
             made[path] = made[path[:-1]]
             continue
         parent = nodes.get(path[:-1], {})
