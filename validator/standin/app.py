@@ -309,19 +309,19 @@ class StandIn:
         return 200, dumps(answer.build(params, expand, fresh=False))  # the defaults filled as it goes
 
     @staticmethod
-    def _verdict(body: bytes, params: Any) -> tuple[tuple[int, bytes] | None, Any, frozenset[str]]:
+    def _verdict(body: bytes, params: Any) -> tuple[tuple[int, bytes] | None, Any, frozenset[tuple[str, ...]]]:
         """``(the 400 for params Stripe would reject or None, the params, the fields to expand)``."""
         try:
             if params is None:
                 params = form.decode(body)
             if not check.params.is_valid(params):
                 errors = list(check.params.iter_errors(params))
-                return (400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))), None, _NONE
+                return (400, dumps(invalid([(error.param, error.code, error.message) for error in errors]))), None, frozenset()
             return None, params, answer.expansions(params)
         except answer.UnknownExpansion as exc:
             param = bracket((*(answer.expansions_param() or ()), exc.index))
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
-            return (400, dumps(invalid([(param, "property_not_expandable", message)]))), None, _NONE
+            return (400, dumps(invalid([(param, "property_not_expandable", message)]))), None, frozenset()
         except (Error, ValueError) as exc:  # a body that is not a usable form, or any refusal of ours: never a 500
             return StandIn._refused(exc), None, _NONE
 
