@@ -323,7 +323,7 @@ class StandIn:
             message = f"This property cannot be expanded ({shown(exc.name, 40)})."
             return (400, dumps(invalid([(param, "property_not_expandable", message)]))), None, frozenset()
         except (Error, ValueError) as exc:  # a body that is not a usable form, or any refusal of ours: never a 500
-            return StandIn._refused(exc), None, _NONE
+            return StandIn._refused(exc), None, frozenset()
 
     @staticmethod
     def _refused(exc: Exception) -> tuple[int, bytes]:
