@@ -359,7 +359,7 @@ def rule_mutants(payload, draw, name: str = loader.ROOT_FILE):
             # Make the condition hold, then take away what it requires.
             _make_hold(obj, entry["if"], path)
             missing = sorted(entry["then"]["required"])
-            for key in missing:  # not `name`: that is the root schema's file name, used by the next rules
+            for key in missing:  # not `name`: that is the root this mutant is made under
                 obj.pop(key, None)
             expected = tuple((path + (key,), rule.code) for key in missing)
         elif set(entry) == {"anyOf"}:

@@ -124,32 +124,20 @@ def _checks(name: str, slow: dict[str, Callable[[Any], Any]]) -> dict[str, Calla
             with out.block("if ok:"):
                 _look(out, plan.root(name), "v0")
 
-    with out.block("def validate(v0):"):
-        with out.block("try:"):
-            accepted()
-        with out.block("except Exception:"):  # bytes, sets, non-string keys, ...: stock jsonschema explains
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return v0")
-        out.line("return validate_slowly(v0)")
-    with out.block("def is_valid(v0):"):
-        with out.block("try:"):
-            accepted()
-            with out.block("if ok is False:"):
-                out.line("return False  # rejected: jsonschema-rs is never looser than stock jsonschema")
-        with out.block("except Exception:"):
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return True")
-        out.line("return is_valid_slowly(v0)")
-    with out.block("def iter_errors(v0):"):
-        with out.block("try:"):
-            accepted()
-        with out.block("except Exception:"):
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return iter(())")
-        out.line("return iter_errors_slowly(v0)")
+    # Each check: what it returns for a payload accepted at once, and whether a rejection is final.
+    for function, accept, final in (("validate", "v0", False), ("is_valid", "True", True),
+                                    ("iter_errors", "iter(())", False)):
+        with out.block(f"def {function}(v0):"):
+            with out.block("try:"):
+                accepted()
+                if final:  # jsonschema-rs is never looser than stock jsonschema: its no is the verdict
+                    with out.block("if ok is False:"):
+                        out.line("return False")
+            with out.block("except Exception:"):  # bytes, sets, non-string keys, ...: stock jsonschema explains
+                out.line("ok = False")
+            with out.block("if ok:"):
+                out.line(f"return {accept}")
+            out.line(f"return {function}_slowly(v0)")
     namespace = out.build()
     made = {function: namespace[function] for function in _DOCS}
     for function, check in made.items():

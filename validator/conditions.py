@@ -22,8 +22,9 @@ from typing import Any, Callable
 from . import loader
 from .codegen import Source
 
+_Path = tuple[str | int, ...]  # a param's position: keys and array indices from the payload down
 #: A compiled condition: the param paths `value` (found at `path`) fails it at; empty when it holds.
-Condition = Callable[[Any, tuple], list]
+Condition = Callable[[Any, _Path], list[_Path]]
 
 #: Each JSON type as a Python test of a JSON value (2020-12: 3.0 is an integer; True is not a number).
 TYPE_TESTS = {
@@ -170,7 +171,7 @@ def _by_engine(schema: Any) -> Condition:
                 continue
         return False
 
-    def faults(value: Any, path: tuple) -> list:
+    def faults(value: Any, path: _Path) -> list[_Path]:
         return [] if holds(value) else [path]
 
     return faults

@@ -243,6 +243,11 @@ def _compiled_failures(clean: Any, name: str) -> list[Failure] | None:
 # ---- one function per keyword ------------------------------------------------------------------
 
 
+def _error(failure: Failure, code: str, message: str) -> ParamError:
+    """The error a failure stands for, at the param it is about."""
+    return ParamError(bracket(failure.path), failure.path, code, message, failure.schema_path)
+
+
 def _listed(values: Iterable[Any]) -> str:
     """Allowed values as a message lists them: strings bare, anything else as JSON (``null``, ``true``)."""
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
@@ -343,34 +348,21 @@ def _type(failure: Failure, name: str) -> Iterator[ParamError]:
 
 
 def _enum(failure: Failure, name: str) -> Iterator[ParamError]:
-    param = bracket(failure.path)
+    param, got = bracket(failure.path), _shown(failure.instance, failure.path, name)
     values = failure.expected if failure.keyword == "enum" else [failure.expected]
-    yield ParamError(param, failure.path, PARAMETER_INVALID_ENUM,
-                     f"{param} must be one of {_listed(values)}; got {_shown(failure.instance, failure.path, name)}.",
-                     failure.schema_path)
+    yield _error(failure, PARAMETER_INVALID_ENUM, f"{param} must be one of {_listed(values)}; got {got}.")
 
 
 def _maximum(failure: Failure, name: str) -> Iterator[ParamError]:
-    param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_ABOVE_MAXIMUM,
-                     f"{param} must be at most {failure.expected}; got {_shown(failure.instance, failure.path, name)}.",
-                     failure.schema_path)
+    param, got = bracket(failure.path), _shown(failure.instance, failure.path, name)
+    yield _error(failure, PARAMETER_ABOVE_MAXIMUM, f"{param} must be at most {failure.expected}; got {got}.")
 
 
-def _max_length(failure: Failure, name: str) -> Iterator[ParamError]:
+def _length(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     length = len(failure.instance) if isinstance(failure.instance, str) else 0
-    yield ParamError(param, failure.path, PARAMETER_TOO_LONG,
-                     f"{param} must be at most {failure.expected} characters long; got {length}.",
-                     failure.schema_path)
-
-
-def _min_length(failure: Failure, name: str) -> Iterator[ParamError]:
-    param = bracket(failure.path)
-    length = len(failure.instance) if isinstance(failure.instance, str) else 0
-    yield ParamError(param, failure.path, PARAMETER_TOO_SHORT,
-                     f"{param} must be at least {failure.expected} characters long; got {length}.",
-                     failure.schema_path)
+    code, bound = (PARAMETER_TOO_LONG, "most") if failure.keyword == "maxLength" else (PARAMETER_TOO_SHORT, "least")
+    yield _error(failure, code, f"{param} must be at {bound} {failure.expected} characters long; got {length}.")
 
 
 def _empty(failure: Failure, name: str) -> Iterator[ParamError]:
@@ -380,30 +372,23 @@ def _empty(failure: Failure, name: str) -> Iterator[ParamError]:
     cannot do, so it answers this before looking at what the value should be.
     """
     param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_INVALID_EMPTY,
-                     f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
-                     f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
-                     f"or supply a non-empty value.", failure.schema_path)
+    yield _error(failure, PARAMETER_INVALID_EMPTY,
+                 f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+                 f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+                 f"or supply a non-empty value.")
 
 
 def _unmapped(failure: Failure, name: str) -> Iterator[ParamError]:
-    param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_INVALID,
-                     f"{param or 'The payload'} does not satisfy the schema's {failure.keyword} keyword.",
-                     failure.schema_path)
+    param = bracket(failure.path) or "The payload"
+    yield _error(failure, PARAMETER_INVALID, f"{param} does not satisfy the schema's {failure.keyword} keyword.")
 
 
 def _broken_rule(failure: Failure, name: str) -> Iterator[ParamError]:
     """A failure of a documented rule as a whole (its ``anyOf``, say): the rule's code and message."""
-    rule, param = failure.rule, bracket(failure.path)
+    rule, param = failure.rule, bracket(failure.path) or "The payload"
     assert rule is not None  # only a failure inside a documented rule comes here
-    yield ParamError(param, failure.path, rule["title"],
-                     f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}",
-                     failure.schema_path)
+    yield _error(failure, rule["title"], f"{param}: {rule.get('description') or 'breaks ' + rule['title']}")
 
-
-for _cached in (stock, _keyword_at, _names):  # derived from the schema files
-    loader.on_reset(_cached.cache_clear)
 
 #: keyword -> function(failure, root name) yielding ParamErrors.
 KEYWORDS = {
@@ -413,11 +398,15 @@ KEYWORDS = {
     "enum": _enum,
     "const": _enum,
     "maximum": _maximum,
-    "maxLength": _max_length,
-    "minLength": _min_length,
+    "maxLength": _length,
+    "minLength": _length,
 }
 # These name the param at fault themselves, inside a rule too (a rule's missing param, an unknown key).
 _NAMING = {"additionalProperties", "required"}
+
+
+for _cached in (stock, _keyword_at, _names):  # derived from the schema files
+    loader.on_reset(_cached.cache_clear)
 
 
 # The roots that describe a request: an empty value there is Stripe's parameter_invalid_empty.

@@ -65,6 +65,7 @@ class Node:
     lint: tuple[Mapping[str, Any], ...]
     id_prefix: str | None
     fills: tuple[Fill, ...]
+    _frozen: bool
 
     def __init__(self, root: str, path: tuple[str | int, ...], schema: dict[str, Any]) -> None:
         put = object.__setattr__
