@@ -187,3 +187,39 @@ def test_reading_stops_when_nobody_reads_the_output():
         err = process.stderr.read()
         code = process.wait(timeout=60)
     assert code == 141 and b"Traceback" not in err, err
+
+
+class _Trickle:
+    """A binary stream whose read1 hands back at most `piece` bytes at a time, as a slow pipe does."""
+
+    def __init__(self, data: bytes, piece: int):
+        self.data, self.piece, self.at, self.asked = data, piece, 0, []
+
+    def read1(self, size: int) -> bytes:
+        self.asked.append(size)
+        block = self.data[self.at:self.at + min(size, self.piece)]
+        self.at += len(block)
+        return block
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+def test_lines_split_across_reads_come_out_whole(piece):
+    long_line = b"x" * 1000
+    text = b'{"a": 1}\n\n' + long_line + b"\n" + b"y\r\n" + b"z" * 10 + b"\n" + b"last"
+    stream = _Trickle(text, piece)
+    found = list(inputs.chunks(stream, 16))
+    lines = [line for data, _, _ in found for line in data.split(b"\n")]
+    assert lines == [b'{"a": 1}', b"", long_line, b"y\r", b"z" * 10, b"last"]
+    # Each chunk names the line it starts on, and the sizes add up to every byte read.
+    starts = [first for _, first, _ in found]
+    assert starts == sorted(starts) and starts[0] == 1 and starts[-1] == 6
+    assert sum(size for _, _, size in found) == len(text)
+    assert set(stream.asked) == {16}
+    # A line longer than many reads starts a chunk, which names its line.
+    assert [data.split(b"\n")[0] for data, first, _ in found if first == 3] == [long_line]
+
+
+def test_a_stream_ending_with_a_line_break_has_no_empty_last_chunk():
+    found = list(inputs.chunks(_Trickle(b"a\nb\n", 1), 4))
+    assert [(data, first) for data, first, _ in found] == [(b"a", 1), (b"b", 2)]
+    assert list(inputs.chunks(_Trickle(b"", 1), 4)) == []

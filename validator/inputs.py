@@ -72,7 +72,7 @@ def chunks(stream: IO[bytes], size: int) -> Iterator[tuple[bytes, int, int]]:
     longer than a read is kept as a list of its pieces, each scanned for a
     line break once and joined once: linear in the length of the line.
     """
-    reader: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+    reader: Callable[[int], bytes] = getattr(stream, "read1", None) or stream.read
     line, pending, held = 1, [], 0  # pieces of an unfinished line, and their length
     while True:
         block = reader(size)

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 
 from .openapi import METHOD, PATH
 
-INSTALL = "the extra 'stripe' (pip install '.[stripe]' in the project's folder)"
+INSTALL = ("the extra 'stripe' (pip install 'customer-session-schema[stripe]'; or, from a checkout, "
+           "pip install '.[stripe]' in the project's folder)")
 
 
 def _check(method: str, url: str, post_data) -> None:

@@ -220,8 +220,8 @@ def drift(args: argparse.Namespace, out: Output) -> int:
 
 
 #: How to add an optional extra, installed from the package index or from a checkout of the project.
-EXTRA_HINT = ("pip install 'customer-session-schema[{extra}]' (or, from a checkout, "
-              "pip install '.[{extra}]' in the project's folder)")
+EXTRA_HINT = ("pip install 'customer-session-schema[{extra}]'; or, from a checkout, "
+              "pip install '.[{extra}]' in the project's folder")
 
 
 def serve(args: argparse.Namespace, out: Output) -> int:
