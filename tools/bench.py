@@ -247,6 +247,38 @@ def stream(count: int, runs: int, jobs_options: list) -> list:
     return targets
 
 
+#: Sizes of the single-line files: the time to reject one should grow with its length, no faster.
+LONG_LINE_MB = (10, 40)
+LONG_LINE_LIMIT = 5.0  # the 40 MB line's time over the 10 MB one's (4 when linear)
+
+
+def long_lines(runs: int) -> list:
+    """One line of 10 MB and of 40 MB, rejected by ``validate`` and ``validate --jsonl``: time and peak memory."""
+    kinds = {"not JSON": lambda size: b"a" * size,
+             "JSON, one long string": lambda size: b'{"k": "' + b"v" * (size - 10) + b'"}'}
+    targets = []
+    print(f"\none long line (wall time, best of {runs}; peak memory of the command)")
+    with tempfile.TemporaryDirectory() as folder:
+        env = _cached_bytecode_env(folder)
+        for kind, make in kinds.items():
+            for option in ([], ["--jsonl"]):
+                found = {}
+                for megabytes in LONG_LINE_MB:
+                    path = Path(folder) / f"{megabytes}.txt"
+                    path.write_bytes(make(megabytes * 2**20) + b"\n")
+                    argv = [sys.executable, "-c", _COMMAND, "validate", *option, str(path)]
+                    found[megabytes] = min((_run(argv, env) for _ in range(runs)), key=lambda result: result[0])
+                    path.unlink()
+                label = f"validate {' '.join(option) + ' ' if option else ''}({kind})"
+                (short, short_peak), (long, long_peak) = (found[size] for size in LONG_LINE_MB)
+                ratio = long / short
+                print(f"  {label}: {LONG_LINE_MB[0]} MB {short:.2f} s, {short_peak} MiB; "
+                      f"{LONG_LINE_MB[1]} MB {long:.2f} s, {long_peak} MiB; time ratio {ratio:.1f}")
+                targets.append((f"{label}: {LONG_LINE_MB[1]} MB line <= {LONG_LINE_LIMIT}x the time of "
+                                f"{LONG_LINE_MB[0]} MB", ratio, ratio <= LONG_LINE_LIMIT))
+    return targets
+
+
 def _load() -> str:
     try:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -272,6 +304,7 @@ def main() -> None:
     targets += cold(5 if args.quick else 20)
     lines = args.lines or (20_000 if args.quick else 200_000)
     targets += stream(lines, 1 if args.quick else 3, [0, 1])
+    targets += long_lines(1 if args.quick else 3)
     print(f"\nload average at end: {_load()}")
     print("\ntargets:")
     for name, ratio, met in targets:

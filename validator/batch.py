@@ -14,7 +14,7 @@ import collections
 import os
 import sys
 from multiprocessing.connection import Connection
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Generator, Iterable, Iterator, NamedTuple
 
 from . import inputs
 from .report import REPORTERS
@@ -119,8 +119,9 @@ def _work(connection: Connection, settings: Settings) -> None:
         task = connection.recv()
         if task is None:
             return
+        data, line = task
         try:
-            connection.send(check_chunk(*task, settings))
+            connection.send(check_chunk(data, line, settings))
         except Exception as exc:  # a bug: the parent raises it rather than waiting forever
             connection.send(exc)
 
@@ -146,7 +147,7 @@ class Result(NamedTuple):
 _Pending = tuple["Connection | None", bytes, int, int, bool]
 
 
-def results(blocks: Iterable[Block], settings: Settings, jobs: int) -> Iterator[Result]:
+def results(blocks: Iterable[Block], settings: Settings, jobs: int) -> Generator[Result, None, None]:
     """A `Result` for each chunk of `blocks`, in input order.
 
     The first chunk is checked here, before any worker starts: a small file

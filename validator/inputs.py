@@ -229,8 +229,11 @@ def _strict_everywhere(line: bytes) -> Any:
     raise ValueError("no orjson")
 
 
+_loads: Callable[[bytes], Any]
 try:
-    from orjson import dumps as _dumps, loads as _loads
+    from orjson import dumps as _dumps, loads as _orjson_loads
+
+    _loads = _orjson_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; the strict parser alone still works
     _loads = _strict_everywhere
 

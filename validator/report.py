@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # json.dumps's own, for ensure_ascii=False
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, cast
 
 from .errors import plural
 from .verdict import INVALID, UNUSABLE, VALID, Verdict
@@ -23,6 +23,11 @@ class _Finding(Protocol):
     def code(self) -> str: ...
     @property
     def message(self) -> str: ...
+
+
+def _found(items: Sequence[object]) -> Sequence[_Finding]:
+    """Errors and warnings alike, as what a report reads of them."""
+    return cast("Sequence[_Finding]", items)
 
 
 def _string(text: str) -> str:
@@ -59,7 +64,7 @@ class Text(Reporter):
 
     def verdict(self, verdict: Verdict, line: int | None = None) -> str:
         name = self.name if line is None else f"{self.name}:{line}"
-        errors, warnings = verdict.errors, verdict.warnings
+        errors, warnings = _found(verdict.errors), _found(verdict.warnings)
         if verdict.valid:
             lines = [f"{name}: valid"]
         elif not errors:
@@ -105,8 +110,8 @@ class Json(Reporter):
 
     def verdict(self, verdict: Verdict, line: int | None = None) -> str:
         head = self._head + (f'"line": {int(line)}, ' if line is not None else "")
-        text = (f'{head}"valid": {"true" if verdict.valid else "false"}, "errors": {_findings(verdict.errors)}, '
-                f'"warnings": {_findings(verdict.warnings)}')
+        text = (f'{head}"valid": {"true" if verdict.valid else "false"}, "errors": {_findings(_found(verdict.errors))}, '
+                f'"warnings": {_findings(_found(verdict.warnings))}')
         if verdict.effective is not None:
             text += ', "effective": ' + json.dumps(verdict.effective, ensure_ascii=False)
         return text + "}"

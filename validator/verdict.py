@@ -8,10 +8,13 @@ path's worker processes.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import loader
 from .errors import ParamError
+
+if TYPE_CHECKING:
+    from .linting import LintWarning
 
 #: The outcome of one input, which is also the command's exit code for it.
 VALID, INVALID, UNUSABLE = 0, 1, 2
@@ -31,12 +34,12 @@ class Verdict:
     __slots__ = ("errors", "warnings", "effective", "valid", "other_schema")
 
     errors: tuple[ParamError, ...]
-    warnings: tuple[Any, ...]
+    warnings: tuple[LintWarning, ...]
     effective: dict[str, Any] | None
     valid: bool
     other_schema: str | None
 
-    def __init__(self, errors: Sequence[ParamError], warnings: Sequence[Any], effective: dict[str, Any] | None,
+    def __init__(self, errors: Sequence[ParamError], warnings: Sequence[LintWarning], effective: dict[str, Any] | None,
                  valid: bool, other_schema: str | None = None) -> None:
         for name, value in (("errors", tuple(errors)), ("warnings", tuple(warnings)), ("effective", effective),
                             ("valid", valid), ("other_schema", other_schema)):
@@ -60,7 +63,7 @@ class Verdict:
         return bool(self.errors or self.warnings) or self.effective is not None
 
 
-def _no_lint(obj: object) -> list[Any]:  # lint knows the params' settings; a response has none
+def _no_lint(obj: object) -> list[LintWarning]:  # lint knows the params' settings; a response has none
     return []
 
 
@@ -88,7 +91,7 @@ class Judge:
 
         self._checker = check.response if self.response else check.params
         if self.response:
-            self._lint: Callable[[Any], Sequence[Any]] = _no_lint
+            self._lint: Callable[[Any], Sequence[LintWarning]] = _no_lint
         else:
             from .linting import lint
 
@@ -124,11 +127,12 @@ class Judge:
 
     def _looks_like_other(self, payload: Any) -> bool:
         """True when `payload` looks meant for the other root schema: it carries one of the constant values
-        that schema fixes at its top level (the returned object's type, say), or it is valid there."""
+        that schema fixes at its top level (the returned object's type, say); or, where that schema fixes
+        none, it is valid there."""
         if not isinstance(payload, dict) or self._other is None:
             return False
-        if any(key in payload and payload[key] == value for key, value in self._constants):
-            return True
+        if self._constants:
+            return any(key in payload and payload[key] == value for key, value in self._constants)
         return self._other.is_valid(payload)
 
 

@@ -16,7 +16,7 @@ import argparse
 import difflib
 import functools
 import sys
-from typing import Any, NoReturn, Sequence
+from typing import Any, Sequence, cast
 
 from . import commands
 from ..verdict import INVALID as EXIT_INVALID, UNUSABLE as EXIT_UNUSABLE, VALID as EXIT_VALID
@@ -108,7 +108,7 @@ def build_parser(out: Output | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_ShowVersion,
                         help="print the package version and the Stripe API version the schemas describe")
     declared = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                     parser_class=functools.partial(_Command, out=out))
+                                     parser_class=cast("type[_Command]", functools.partial(_Command, out=out)))
 
     check = declared.add_parser(
         "validate", help="validate JSON payloads",

@@ -226,11 +226,12 @@ EXTRA_HINT = ("pip install 'customer-session-schema[{extra}]'; or, from a checko
 
 def serve(args: argparse.Namespace, out: Output) -> int:
     try:
-        from ..serving import serve as served
+        from ..serving import serve as start
     except ImportError as exc:
         complain(f"serve needs the optional extra 'serve' ({exc.name or 'uvicorn'} is missing): "
                  + EXTRA_HINT.format(extra="serve"))
         return UNUSABLE
+    served: Callable[..., object] = start  # takes faults, seed and upstream (the stand-in's options)
     try:
         served(args.host, args.port, faults=args.fault or [], seed=args.seed, upstream=args.upstream)
     except Error as exc:  # a bad fault spec or upstream, say
