@@ -226,16 +226,24 @@ def strict_only(line: bytes) -> Any:
 
 
 def _strict_everywhere(line: bytes) -> Any:
-    raise ValueError("no orjson")
+    raise ValueError("orjson is not installed")
 
 
-_loads: Callable[[bytes], Any]
-try:
-    from orjson import dumps as _dumps, loads as _orjson_loads
+def _first_loads(line: bytes) -> Any:
+    """Import orjson when the first line is read (reading one file never needs it: it costs tens of
+    milliseconds to import), then read `line` with it."""
+    global _loads, _dumps
+    try:
+        from orjson import dumps, loads
+    except ImportError:  # pragma: no cover - orjson is a dependency; the strict parser alone still works
+        _loads = _strict_everywhere
+    else:
+        _loads, _dumps = loads, dumps
+    return _loads(line)
 
-    _loads = _orjson_loads
-except ImportError:  # pragma: no cover - orjson is a dependency; the strict parser alone still works
-    _loads = _strict_everywhere
+
+_loads: Callable[[bytes], Any] = _first_loads
+_dumps: Callable[[Any], bytes]
 
 
 # ---- form bodies ----------------------------------------------------------------------------------------
