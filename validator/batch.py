@@ -18,7 +18,7 @@ from typing import Any, Callable, Generator, Iterable, Iterator, NamedTuple
 
 from . import inputs
 from .report import REPORTERS
-from .verdict import UNUSABLE, Judge
+from .verdict import CLEAN, UNUSABLE, VALID, Judge
 
 #: Bytes per chunk: large enough that handing a chunk to a worker costs nothing
 #: next to checking it, small enough that ``| head`` sees output at once.
@@ -57,11 +57,11 @@ class Checked(NamedTuple):
 
 def check_chunk(data: bytes, first_line: int, settings: Settings) -> Checked:
     """Check the lines of one chunk."""
-    judge, shown = settings.judge, settings.shown
+    judge, shown = settings.judge.function(), settings.shown
     fast = inputs.strict_only if settings.form else inputs.fast_json
     strict: Callable[[bytes, str], Any] = inputs.parse_form if settings.form else _strict_json
     reporter = REPORTERS[settings.format](shown)
-    streamed, unusable = reporter.streamed, reporter.unusable
+    streamed, unusable, clean = reporter.streamed, reporter.unusable, reporter.clean
     counts = [0, 0, 0]
     other: tuple[int, str] | None = None
     segments: list[tuple[int, bytes]] = []
@@ -85,7 +85,12 @@ def check_chunk(data: bytes, first_line: int, settings: Settings) -> Checked:
                 if shown_unusable is not None:
                     lines.append(shown_unusable)
                 continue
-        verdict = judge(params, parsed=parsed)
+        verdict = judge(params, parsed)
+        if verdict is CLEAN:  # most lines: nothing to say, and a JSON report says it in one template
+            counts[VALID] += 1
+            if clean is not None:
+                lines.append(clean(number))
+            continue
         counts[verdict.outcome] += 1
         if other is None and verdict.other_schema is not None:
             other = (number, verdict.other_schema)

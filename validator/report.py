@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # json.dumps's own, for ensure_ascii=False
-from typing import Any, Protocol, Sequence, cast
+from typing import Any, Callable, Protocol, Sequence, cast
 
 from .errors import plural
 from .verdict import INVALID, UNUSABLE, VALID, Verdict
@@ -47,6 +47,10 @@ class Reporter:
     def streamed(self, verdict: Verdict, line: int) -> str | None:
         """The report of one line of a JSON Lines stream; None for nothing to print."""
         return self.verdict(verdict, line)
+
+    #: ``clean(line)``: the report of a line of a stream with nothing to say (`verdict.CLEAN`), or None
+    #: where such lines are not shown.
+    clean: Callable[[int], str] | None = None
 
     def unusable(self, message: str, line: int | None = None) -> str | None:
         """What standard output shows for an input that could not be checked (the reason goes to standard
@@ -107,6 +111,7 @@ class Json(Reporter):
         super().__init__(name)
         self._head = f'{{"file": {_string(name)}, '
         self._valid_tail = ', "valid": true, "errors": [], "warnings": []}'
+        self.clean = self._clean
 
     def verdict(self, verdict: Verdict, line: int | None = None) -> str:
         head = self._head + (f'"line": {int(line)}, ' if line is not None else "")
@@ -117,8 +122,9 @@ class Json(Reporter):
         return text + "}"
 
     def streamed(self, verdict: Verdict, line: int) -> str:
-        if verdict.noteworthy:
-            return self.verdict(verdict, line)
+        return self.verdict(verdict, line) if verdict.noteworthy else self._clean(line)
+
+    def _clean(self, line: int) -> str:
         return f'{self._head}"line": {int(line)}{self._valid_tail}'  # the common case, made cheap
 
     def unusable(self, message: str, line: int | None = None) -> str:

@@ -8,7 +8,7 @@ path's worker processes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 from . import loader
 from .errors import ParamError
@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 VALID, INVALID, UNUSABLE = 0, 1, 2
 
 
-class Verdict:
-    """What the checks found in one payload.  Immutable.
+class Verdict(NamedTuple):
+    """What the checks found in one payload.  Immutable (a named tuple: cheap to make, one per line of a
+    JSON Lines file).
 
     ``errors`` (ParamError) and ``warnings`` (lint), ``effective`` the
     payload with its defaults filled (asked for, and only for a payload
@@ -31,26 +32,11 @@ class Verdict:
     object checked as params), else None.
     """
 
-    __slots__ = ("errors", "warnings", "effective", "valid", "other_schema")
-
-    errors: tuple[ParamError, ...]
-    warnings: tuple[LintWarning, ...]
+    errors: Sequence[ParamError]
+    warnings: Sequence[LintWarning]
     effective: dict[str, Any] | None
     valid: bool
-    other_schema: str | None
-
-    def __init__(self, errors: Sequence[ParamError], warnings: Sequence[LintWarning], effective: dict[str, Any] | None,
-                 valid: bool, other_schema: str | None = None) -> None:
-        for name, value in (("errors", tuple(errors)), ("warnings", tuple(warnings)), ("effective", effective),
-                            ("valid", valid), ("other_schema", other_schema)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: a Verdict is immutable")
-
-    def __repr__(self) -> str:
-        return (f"Verdict(errors={self.errors!r}, warnings={self.warnings!r}, effective={self.effective!r}, "
-                f"valid={self.valid!r}, other_schema={self.other_schema!r})")
+    other_schema: str | None = None
 
     @property
     def outcome(self) -> int:
@@ -61,6 +47,10 @@ class Verdict:
     def noteworthy(self) -> bool:
         """Something to show beyond "valid": an error, a warning or an effective configuration."""
         return bool(self.errors or self.warnings) or self.effective is not None
+
+
+#: The verdict on most payloads: nothing to say.
+CLEAN = Verdict((), (), None, True)
 
 
 def _no_lint(obj: object) -> list[LintWarning]:  # lint knows the params' settings; a response has none
@@ -85,55 +75,69 @@ class Judge:
     def __setstate__(self, state: tuple[bool, bool, bool]) -> None:
         self.response, self.defaults, self.strict = state
 
-    def _bind(self) -> None:
-        """Look up what the checks need once, on the first verdict (not when a worker is sent the judge)."""
-        from . import check
-
-        self._checker = check.response if self.response else check.params
-        if self.response:
-            self._lint: Callable[[Any], Sequence[LintWarning]] = _no_lint
-        else:
-            from .linting import lint
-
-            self._lint = lint
-        self._fill: Callable[[Any], dict[str, Any]] | None = None
-        if self.defaults:
-            from .defaults import fill_defaults
-
-            self._fill = fill_defaults
-        # A payload the params reject may be the returned object, checked without --response.
-        self._other = None if self.response else check.response
-        self._constants = () if self._other is None else _constants(self._other.name)
-
     def __call__(self, payload: Any, *, parsed: bool = False) -> Verdict:
         """The verdict on `payload`.  ``parsed``: it came straight from a JSON parser (see `Checker.explain`)."""
-        try:
-            checker = self._checker
-        except AttributeError:
-            self._bind()
-            checker = self._checker
-        if checker.is_valid(payload):
-            errors: Sequence[ParamError] = ()
-        elif parsed:  # JSON data through and through: no need for a JSON-only copy
-            errors = checker.explain(payload, parsed=True)
-        else:
-            errors = list(checker.iter_errors(payload))
-        warnings = self._lint(payload)
-        effective = self._fill(payload) if self._fill is not None and not errors else None
-        # Warnings are advice: they make the verdict invalid only under --strict.
-        valid = not errors and not (self.strict and warnings)
-        other = self._other.name if errors and self._other is not None and self._looks_like_other(payload) else None
-        return Verdict(errors, warnings, effective, valid, other)
+        return self.function()(payload, parsed)
 
-    def _looks_like_other(self, payload: Any) -> bool:
-        """True when `payload` looks meant for the other root schema: it carries one of the constant values
-        that schema fixes at its top level (the returned object's type, say); or, where that schema fixes
-        none, it is valid there."""
-        if not isinstance(payload, dict) or self._other is None:
+    def function(self) -> Callable[[Any, bool], Verdict]:
+        """The verdict as a plain function of ``(payload, parsed)``, everything it needs looked up once:
+        what a loop over many payloads calls."""
+        try:
+            return self._function
+        except AttributeError:
+            self._function: Callable[[Any, bool], Verdict] = self._build()
+            return self._function
+
+    def _build(self) -> Callable[[Any, bool], Verdict]:
+        from . import check
+
+        checker = check.response if self.response else check.params
+        lint: Callable[[Any], Sequence[LintWarning]] = _no_lint
+        if not self.response:
+            from .linting import lint
+        fill: Callable[[Any], dict[str, Any]] | None = None
+        if self.defaults:
+            from .defaults import fill_defaults as fill
+        strict = self.strict
+        # A payload the params reject may be the returned object, checked without --response.
+        other = None if self.response else check.response
+        looks_like_other = _Resemblance(other) if other is not None else None
+
+        def verdict(payload: Any, parsed: bool) -> Verdict:
+            if checker.is_valid(payload):
+                warnings = lint(payload)
+                if not warnings and fill is None:
+                    return CLEAN
+                errors: Sequence[ParamError] = ()
+            else:
+                # parsed: JSON data through and through, so no JSON-only copy is needed
+                errors = checker.explain(payload, parsed=True) if parsed else list(checker.iter_errors(payload))
+                warnings = lint(payload)
+            effective = fill(payload) if fill is not None and not errors else None
+            # Warnings are advice: they make the verdict invalid only under --strict.
+            valid = not errors and not (strict and warnings)
+            if errors and looks_like_other is not None and looks_like_other(payload):
+                return Verdict(errors, warnings, effective, valid, looks_like_other.name)
+            return Verdict(errors, warnings, effective, valid)
+
+        return verdict
+
+
+class _Resemblance:
+    """Whether a payload looks meant for `checker`'s root schema: it carries one of the constant values
+    that schema fixes at its top level (the returned object's type, say); or, where that schema fixes
+    none, it is valid there."""
+
+    def __init__(self, checker: Any) -> None:
+        self.checker, self.name = checker, str(checker.name)
+        self.constants = _constants(self.name)
+
+    def __call__(self, payload: Any) -> bool:
+        if not isinstance(payload, dict):
             return False
-        if self._constants:
-            return any(key in payload and payload[key] == value for key, value in self._constants)
-        return self._other.is_valid(payload)
+        if self.constants:
+            return any(key in payload and payload[key] == value for key, value in self.constants)
+        return bool(self.checker.is_valid(payload))
 
 
 def _constants(name: str) -> tuple[tuple[str, Any], ...]:
