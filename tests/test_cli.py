@@ -596,7 +596,7 @@ def fake_serving(monkeypatch):
     calls = []
     module = types.ModuleType("validator.serving")
 
-    def serve(host, port, *, faults, seed, upstream):
+    def serve(host, port, *, faults=(), seed=None, upstream=None):  # as validator.standin.serving.serve
         calls.append((host, port, faults, seed, upstream))
         if faults == ["nonsense"]:
             raise Error("bad fault 'nonsense': expected KIND:RATE\nsecond line never shown")
@@ -609,7 +609,9 @@ def fake_serving(monkeypatch):
 def test_serve_passes_its_options_on(fake_serving, capsys):
     assert cli.main(["serve", "--port", "0", "--fault", "drop:0.5", "--seed", "3"]) == 0
     assert cli.main(["serve"]) == 0
-    assert fake_serving == [("127.0.0.1", 0, ["drop:0.5"], 3, None), ("127.0.0.1", 12111, [], None, None)]
+    assert cli.main(["serve", "--upstream", "http://127.0.0.1:9", "--seed", "0"]) == 0
+    assert fake_serving == [("127.0.0.1", 0, ["drop:0.5"], 3, None), ("127.0.0.1", 12111, (), None, None),
+                            ("127.0.0.1", 12111, (), 0, "http://127.0.0.1:9")]
 
 
 def test_serve_reports_a_bad_option_on_one_line(fake_serving, capsys):

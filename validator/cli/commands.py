@@ -231,9 +231,12 @@ def serve(args: argparse.Namespace, out: Output) -> int:
         complain(f"serve needs the optional extra 'serve' ({exc.name or 'uvicorn'} is missing): "
                  + EXTRA_HINT.format(extra="serve"))
         return UNUSABLE
-    served: Callable[..., object] = start  # takes faults, seed and upstream (the stand-in's options)
+    served: Callable[..., object] = start
+    # The stand-in's options, passed on when given (serve's own defaults are the same: no fault, no seed,
+    # no upstream).
+    given = {"faults": args.fault, "seed": args.seed, "upstream": args.upstream}
     try:
-        served(args.host, args.port, faults=args.fault or [], seed=args.seed, upstream=args.upstream)
+        served(args.host, args.port, **{name: value for name, value in given.items() if value is not None})
     except Error as exc:  # a bad fault spec or upstream, say
         complain(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return UNUSABLE
