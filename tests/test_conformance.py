@@ -26,7 +26,7 @@ from hypothesis import Phase, given, settings
 import engines
 import validator
 from one_step import mutants
-from schema_data import payloads
+from schema_data import ints, payloads
 from validator import loader
 from validator.bundle import bundle
 from validator.check import Checker
@@ -79,7 +79,13 @@ def corpus() -> tuple[list, list[bool]]:
         if key not in keys:
             keys.add(key)
             instances.append(payload)
-    return instances, [validator.is_valid(instance) for instance in instances]
+    return instances, [_schema_verdict(instance) for instance in instances]
+
+
+def _schema_verdict(instance) -> bool:
+    """Our verdict as a JSON Schema engine can give it: a whole float at an integer param (``3.0``) is the
+    one wire rule JSON Schema cannot state (GUIDE §3), so no engine is expected to reject it for that."""
+    return validator.is_valid(ints(instance))
 
 
 def _disagreements(verdicts):
