@@ -410,14 +410,12 @@ def test_the_decoder_remembers_few_keys():
 
 
 def test_the_decoder_reads_the_schemas_again_when_they_change(schema_copy):
-    from conftest import clear_validator_caches
-
     assert form.decode(SEED_BODY) == SEED_PARAMS
     path = schema_copy / "pricing-table.json"
     schema = json.loads(path.read_text())
     schema["properties"]["enabled"] = {"type": "integer"}
     path.write_text(json.dumps(schema))
-    clear_validator_caches()
+    loader.reset()
     assert form.decode(SEED_BODY + "0")["components"] == {"pricing_table": {"enabled": "true0"}}
     assert form.decode(SEED_BODY.replace("true", "-12")) == {**SEED_PARAMS, "components": {"pricing_table": {"enabled": -12}}}
 

@@ -189,8 +189,8 @@ class _Decoder:
         self._plans: dict[str, _Plan] = {}
         self._table: dict[_Path, frozenset[str]] | None = None
 
-    def cache_clear(self) -> None:
-        """Forget everything read from the schemas (the next body reads them again)."""
+    def forget(self) -> None:
+        """Forget everything read from the schemas (the next body reads them again): `loader.reset` calls it."""
         self._plans.clear()
         self._table = None
 
@@ -314,6 +314,7 @@ class _Decoder:
 
 
 _decoder = _Decoder()
+loader.on_reset(_decoder.forget)
 
 
 def decode(body: str | bytes) -> dict[str, Any]:
