@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final, NamedTuple, Union
 from urllib.parse import quote_plus, unquote_to_bytes
 
-from . import loader
+from . import loader, plan
 from .errors import Error, bracket, shorten
 from .plain import unsendable
 
@@ -70,7 +70,10 @@ _Convert = Union[frozenset[str], dict[str, bool], None]
 #: The text of a boolean; any other text stays text.
 _BOOLEANS: Final[dict[str, bool]] = {"true": True, "false": False}
 
-# Python's own bound on the digits int() reads (0: none); Python before 3.10.7 has none.
+# Python's own bound on the digits int() reads; Python before 3.10.7 has none.  Where it is lifted
+# (0), a body still gets Python's default bound: int() takes quadratic time, and a 1 MB body of
+# digits would hold a server for seconds.  Longer digits stay text (parameter_invalid_integer).
+_DEFAULT_DIGITS: Final[int] = getattr(sys.int_info, "default_max_str_digits", 4300)
 _max_str_digits: Callable[[], int] = getattr(sys, "get_int_max_str_digits", lambda: 0)
 
 # Keys repeat from body to body (a service sends the same params again and again): what a short
@@ -81,7 +84,7 @@ _REMEMBERED_KEYS = 256
 
 def _schema_types() -> dict[_Path, frozenset[str]]:
     """The JSON types each param path allows, array items under 0: the one place decoding reads the schemas."""
-    return {path: loader.types(node) for path, node in loader.nodes().items()}
+    return {path: node.types for path, node in plan.nodes().items()}
 
 
 class _Plan(NamedTuple):
@@ -172,8 +175,7 @@ def _scalar(text: str, types: frozenset[str] | None) -> Any:
         return _BOOLEANS[text]
     if "integer" in types and _INTEGER.fullmatch(text):
         # Longer digit strings than Python reads stay text (and int() on them would be slow).
-        limit = _max_str_digits()
-        if not limit or len(text) <= limit:
+        if len(text) <= (_max_str_digits() or _DEFAULT_DIGITS):
             return int(text)
     return text
 
