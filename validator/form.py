@@ -84,7 +84,7 @@ _REMEMBERED_KEYS = 256
 
 def _schema_types() -> dict[_Path, frozenset[str]]:
     """The JSON types each param path allows, array items under 0: the one place decoding reads the schemas."""
-    return {path: node.types for path, node in plan.nodes().items()}
+    return {path: node.types for path, node in plan.nodes(loader.ROOT_FILE).items()}
 
 
 class _Plan(NamedTuple):

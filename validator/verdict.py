@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
-from . import loader
+from . import plan
 from .errors import ParamError
 
 if TYPE_CHECKING:
@@ -142,5 +142,4 @@ class _Resemblance:
 
 def _constants(name: str) -> tuple[tuple[str, Any], ...]:
     """The ``const`` values the schema of root `name` fixes at its top level: ``((key, value), ...)``."""
-    return tuple((path[0], node["const"]) for path, node in loader.nodes(name).items()
-                 if len(path) == 1 and isinstance(path[0], str) and "const" in node)
+    return tuple((key, node.const) for key, node in plan.root(name).properties.items() if node.const is not plan.MISSING)
