@@ -354,7 +354,7 @@ def test_strict_verdict_and_summary_agree_in_jsonl(tmp_path, capsys):
 def test_unusable_key_of_the_json_format_is_documented():
     help_text = cli.build_parser()._subparsers._group_actions[0].choices["validate"].format_help()
     assert '"unusable"' in help_text
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parent.parent / "docs" / "02-command-line.md").read_text(encoding="utf-8")
     assert '"unusable": str' in readme
 
 
