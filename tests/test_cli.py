@@ -181,6 +181,7 @@ def test_jsonl_exit_codes_and_form_lines(tmp_path, capsys):
     assert code == 1 and f"{bodies}:2: components[pricing_table][enabled] must be a boolean" in out
 
 
+@pytest.mark.slow
 def test_jsonl_memory_stays_flat(tmp_path):
     """Peak memory does not grow with the length of the stream."""
     line = json.dumps({"components": {"buy_button": {"enabled": "no"}}}) + "\n"

@@ -41,14 +41,7 @@ from schema_data import payloads
 from validator import loader
 from validator.bundle import bundle
 from validator.check import Checker
-from validator.errors import (
-    PARAMETER_ABOVE_MAXIMUM,
-    PARAMETER_INVALID_ENUM,
-    PARAMETER_INVALID_INTEGER,
-    PARAMETER_INVALID_TYPE,
-    PARAMETER_MISSING,
-    PARAMETER_UNKNOWN,
-)
+from validator import errors
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -98,7 +91,7 @@ def _error_labels(checker, instance) -> set[Label]:
     return {("error", loader.generic(error.path), error.code) for error in checker(instance)}
 
 
-def _collect(entries, verdict, errors):
+def _collect(entries, verdict, error_labels):
     """Distinct instances from ``(labels, instance)`` entries: the instances, our verdicts, each one's labels."""
     instances, labels, index = [], [], {}
     for found, instance in entries:
@@ -109,8 +102,15 @@ def _collect(entries, verdict, errors):
             labels.append(set())
         labels[index[key]] |= found
     for instance, mine in zip(instances, labels):
-        mine |= errors(instance)
+        mine |= error_labels(instance)
     return instances, [verdict(instance) for instance in instances], labels
+
+
+def _checked(labelled, sampled: bool = False) -> tuple[list, list[bool]]:
+    """Instances and verdicts of a labelled corpus: all of them, or the sample's."""
+    instances, expected, labels = labelled
+    chosen = _sample(labels) if sampled else range(len(instances))
+    return [instances[i] for i in chosen], [expected[i] for i in chosen]
 
 
 def _sample(labels) -> list[int]:
@@ -136,15 +136,13 @@ def labelled_corpus() -> tuple[list, list[bool], list[set[Label]]]:
 
 def corpus() -> tuple[list, list[bool]]:
     """Distinct instances and the project's verdict on each."""
-    instances, expected, _ = labelled_corpus()
-    return instances, expected
+    return _checked(labelled_corpus())
 
 
 @functools.cache
 def sample() -> tuple[list, list[bool]]:
     """The part of `corpus` the slow engines check."""
-    instances, expected, labels = labelled_corpus()
-    return [instances[i] for i in _sample(labels)], [expected[i] for i in _sample(labels)]
+    return _checked(labelled_corpus(), sampled=True)
 
 
 def _disagreements(verdicts, checked=corpus):
@@ -176,8 +174,8 @@ def _assert_sample_covers(labels, codes_needed, kinds_needed):
 def test_sample_covers_the_corpus():
     """Every change and error of the corpus is in the slow engines' sample; so is every rule and core code."""
     needed = {rule.code for rule in rules()} | {
-        PARAMETER_MISSING, PARAMETER_UNKNOWN, PARAMETER_INVALID_INTEGER, PARAMETER_INVALID_TYPE,
-        PARAMETER_INVALID_ENUM, PARAMETER_ABOVE_MAXIMUM}
+        errors.PARAMETER_MISSING, errors.PARAMETER_UNKNOWN, errors.PARAMETER_INVALID_INTEGER,
+        errors.PARAMETER_INVALID_TYPE, errors.PARAMETER_INVALID_ENUM, errors.PARAMETER_ABOVE_MAXIMUM}
     kinds = {"type", "unknown-key", "drop", "add", "enum-outside", "enum-member", "above-maximum", "int-as-float"}
     _assert_sample_covers(labelled_corpus()[2], needed, kinds)
 
@@ -266,15 +264,13 @@ def labelled_other_corpus() -> tuple[list, list[bool], list[set[Label]]]:
 
 
 def other_corpus() -> tuple[list, list[bool]]:
-    instances, expected, _ = labelled_other_corpus()
-    return instances, expected
+    return _checked(labelled_other_corpus())
 
 
 @functools.cache
 def other_sample() -> tuple[list, list[bool]]:
     """The part of `other_corpus` the slow engines check."""
-    instances, expected, labels = labelled_other_corpus()
-    return [instances[i] for i in _sample(labels)], [expected[i] for i in _sample(labels)]
+    return _checked(labelled_other_corpus(), sampled=True)
 
 
 def wrapper() -> dict:
@@ -314,7 +310,8 @@ def test_bundle_embeds_each_root_by_its_id():
 
 
 def test_other_sample_covers_the_other_corpus():
-    needed = {PARAMETER_MISSING, PARAMETER_INVALID_TYPE, PARAMETER_INVALID_ENUM, PARAMETER_INVALID_INTEGER}
+    needed = {errors.PARAMETER_MISSING, errors.PARAMETER_INVALID_TYPE, errors.PARAMETER_INVALID_ENUM,
+              errors.PARAMETER_INVALID_INTEGER}
     kinds = {"type", "unknown-key", "drop", "enum-outside", "const-other", "int-as-float"}
     _assert_sample_covers(labelled_other_corpus()[2], needed, kinds)
     assert {root for instance in other_sample()[0] for root in instance} == set(OTHER_ROOTS)
