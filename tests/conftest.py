@@ -28,6 +28,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 def clear_validator_caches():
     """Forget everything derived from the schema files, in every loaded validator module."""
+    from validator import loader
+
+    loader.reset()
     if "validator" in sys.modules:  # the params checker's generated functions, kept by the package
         for name in ("validate", "is_valid", "iter_errors"):
             vars(sys.modules["validator"]).pop(name, None)

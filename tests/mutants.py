@@ -25,10 +25,13 @@ from hypothesis import strategies as st
 from validator import loader
 from validator.errors import (
     PARAMETER_ABOVE_MAXIMUM,
+    PARAMETER_INVALID_EMPTY,
     PARAMETER_INVALID_ENUM,
     PARAMETER_INVALID_INTEGER,
     PARAMETER_INVALID_TYPE,
     PARAMETER_MISSING,
+    PARAMETER_TOO_LONG,
+    PARAMETER_TOO_SHORT,
     PARAMETER_UNKNOWN,
 )
 
@@ -56,6 +59,10 @@ _BY_TYPE = {
 #: so a response with an unknown field stays valid.  Stated here, not read from the schemas,
 #: so a schema that loosens (or tightens) its additionalProperties makes a mutant fail.
 REJECTS_UNKNOWN = {loader.ROOT_FILE: True, loader.RESPONSE_FILE: False}
+#: The roots that describe what a client sends, where the wire rules of Stripe's API apply: an empty
+#: value is an attempt to unset the param (parameter_invalid_empty, Stripe's error-code docs), and a
+#: float for an integer param is sent as "3.0", which Stripe rejects (parameter_invalid_integer).
+REQUESTS = {loader.ROOT_FILE}
 
 
 class Unsupported(Exception):
@@ -158,7 +165,14 @@ def minimal(path, name: str = loader.ROOT_FILE):
         return {key: minimal(path + (key,), name) for key in node.get("required", ())}
     if kind in ("integer", "number"):
         return min(0, node.get("maximum", 0))
-    return {"array": [], "string": "", "boolean": False, "null": None}[kind]
+    if kind == "string":
+        # The schema's own example passes its rules (a pattern among them); an array's example
+        # lists its items'.  Else the shortest string its length allows.
+        parent = _at(path[:-1], name) if path and path[-1] == 0 else None
+        examples = [*node.get("examples", ()), *[item for example in (parent or {}).get("examples", ())
+                                                   for item in example if isinstance(item, str)]]
+        return examples[0] if examples else "x" * node.get("minLength", 0)
+    return {"array": [], "boolean": False, "null": None}[kind]
 
 
 def place(payload, site, draw, name: str = loader.ROOT_FILE):
@@ -234,6 +248,13 @@ def _plans(name: str = loader.ROOT_FILE) -> tuple:
             ways.append(("type", st.one_of([_BY_TYPE[t] for t in wrong]), code))
         if integer:
             ways.append(("integer", _FRACTIONS, PARAMETER_INVALID_INTEGER))
+            if name in REQUESTS:
+                whole = st.integers(min_value=-(2**53), max_value=2**53).map(float)
+                ways.append(("float", whole, PARAMETER_INVALID_INTEGER))
+        if "maxLength" in node:
+            ways.append(("maxLength", st.just("x" * (node["maxLength"] + 1)), PARAMETER_TOO_LONG))
+        if node.get("minLength", 0) > 1:
+            ways.append(("minLength", st.just("x" * (node["minLength"] - 1)), PARAMETER_TOO_SHORT))
         if "enum" in node or "const" in node:
             allowed = node["enum"] if "enum" in node else [node["const"]]
             # A type whose every value is allowed (null, once None is listed) has nothing outside: skip it.
@@ -260,7 +281,12 @@ def _param_mutants(payload, draw, name):
         base, path = place(payload, site, draw, name)
 
         def broken(kind, value, code, where=path):
+            if value == "" and value.__class__ is str and name in REQUESTS:
+                code = PARAMETER_INVALID_EMPTY  # before any other check of the value, as Stripe answers
             return Mutant(kind, site, base, put(copy.deepcopy(base), path, value), ((where, code),))
+
+        if "string" in _types(_at(site, name) or {}) and name in REQUESTS:
+            yield broken("empty", "", PARAMETER_INVALID_EMPTY)
 
         for kind, values, code in ways:
             yield broken(kind, draw(values), code)
@@ -342,6 +368,15 @@ def rule_mutants(payload, draw, name: str = loader.ROOT_FILE):
             optional = set(node.get("properties", {})) - set(node.get("required", ()))
             for branch in entry["anyOf"]:
                 _make_fail(obj, branch, path, optional)
+            expected = ((path, rule.code),)
+        elif set(entry) == {"pattern"} and isinstance(obj, str):
+            # A value of the right type that the pattern refuses: the rule is about the value itself.
+            limit = (_at(rule.path, name) or {}).get("maxLength", math.inf)
+            candidates = [obj + "!", "!", "_" + obj]
+            refused = [c for c in candidates if not re.search(entry["pattern"], c) and len(c) <= limit]
+            if not refused:
+                raise Unsupported(f"rule {rule.code} at {path}: no value found that the pattern refuses")
+            mutant = put(mutant, path, refused[0])
             expected = ((path, rule.code),)
         else:
             raise Unsupported(f"rule {rule.code} at {path}: no violation derivable from {sorted(entry)}")

@@ -83,3 +83,12 @@ def payloads(name: str = loader.ROOT_FILE):
 
     _memoize_nested_strategies()
     return from_schema(inlined(name))
+
+
+def ints(value):
+    """`value` with every whole float written as an int: the same JSON value to a JSON Schema engine."""
+    if isinstance(value, dict):
+        return {key: ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [ints(item) for item in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value

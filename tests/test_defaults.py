@@ -76,8 +76,6 @@ def test_nothing_without_a_default_is_filled():
 def test_plan_rules_on_a_synthetic_schema(monkeypatch):
     """The generic rules, on schemas unlike ours: a null default fills nothing; an object that
     requires something is never created; an object holding only a null default is not created."""
-    from validator import defaults
-
     nodes = [
         ((), {"type": "object"}),
         (("a",), {"type": "object"}),
@@ -90,8 +88,8 @@ def test_plan_rules_on_a_synthetic_schema(monkeypatch):
         (("c", "l"), {"type": "array", "default": [{"k": 1}]}),
         (("c", "l", 0), {"type": "object"}),
     ]
-    monkeypatch.setattr(loader, "nodes", lambda: dict(nodes))
-    defaults.plan.cache_clear()
+    monkeypatch.setattr(loader, "walk", lambda name=loader.ROOT_FILE: iter(nodes))
+    loader.reset()
     try:
         assert validator.fill_defaults({}) == {"c": {"d": {"n": 0}, "l": [{"k": 1}]}}
         assert validator.fill_defaults({"a": {}, "b": {}}) == {"a": {}, "b": {"x": "x"},
@@ -100,7 +98,8 @@ def test_plan_rules_on_a_synthetic_schema(monkeypatch):
         first["c"]["l"][0]["k"] = 2
         assert validator.fill_defaults({})["c"]["l"] == [{"k": 1}]
     finally:
-        defaults.plan.cache_clear()
+        monkeypatch.undo()
+        loader.reset()
 
 
 def test_defaults_are_fresh_copies():

@@ -24,52 +24,67 @@ the property ``x-expandable`` names.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import os
+import secrets
+import threading
 import time
+from typing import Any, Callable
 
-from . import defaults, loader
+from . import loader, plan
+from .codegen import Source
+from .errors import Error
+from .plan import MISSING, Node
 
 GENERATE, UNSENT, EXPANDABLE, EXPANSIONS = "x-generate", "x-unsent", "x-expandable", "x-expansions"
 
-_ABSENT = object()  # a value the request did not send, or a field the answer leaves out
-_DYNAMIC = object()  # a field whose unsent value is made afresh for every answer
+_ABSENT: Any = object()  # a value the request did not send, or a field the answer leaves out
+_DYNAMIC: Any = object()  # a field whose unsent value is made afresh for every answer
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-# Bytes 0..247 map onto the 62 letters and digits four times over; 248..255
-# are dropped, so every character is equally likely (no modulo bias).
+# Bytes 0..247 map onto the 62 letters and digits four times over; 248..255 are dropped,
+# so every character is equally likely (no modulo bias).
 _MAP = bytes(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256))
 _DROP = bytes(range(4 * len(_ALPHABET), 256))
 
 
-# Letters and digits drawn from the OS ahead of need (one system call per few hundred uses), and how many are used.
-_pool, _used = "", 0
+class _Letters:
+    """Letters and digits from `secrets` (the OS's secure source), each equally likely.
+
+    Drawn a few thousand bytes at a time (one system call costs as much as
+    a whole answer would otherwise), each character handed out once, under
+    a lock (any thread may ask), and forgotten in a forked child so that no
+    two processes hand out the same characters.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._used = "", 0
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._used = "", 0
+
+    def __call__(self, length: int) -> str:
+        with self._lock:
+            end = self._used + length
+            if end > len(self._pool):
+                fresh = b""
+                while len(fresh) < max(length, 1024):
+                    fresh += secrets.token_bytes(4096).translate(_MAP, _DROP)
+                self._pool, self._used, end = fresh.decode("ascii"), 0, length
+            text = self._pool[self._used:end]
+            self._used = end
+        return text
 
 
-def random_text(length: int) -> str:
-    """`length` letters and digits from the OS's secure random source (os.urandom); each character is used once."""
-    global _pool, _used
-    end = _used + length
-    if end > len(_pool):
-        fresh = b""
-        while len(fresh) < length:
-            fresh += os.urandom(4096).translate(_MAP, _DROP)
-        _pool, _used, end = fresh.decode("ascii"), 0, length
-    text = _pool[_used:end]
-    _used = end
-    return text
+#: `length` secure random letters and digits: ``random_text(24)``.
+random_text = _Letters()
 
 
-def _forget_pool() -> None:
-    global _pool, _used
-    _pool, _used = "", 0
-
-
-if hasattr(os, "register_at_fork"):  # a forked child must not hand out its parent's characters
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-class UnknownExpansion(ValueError):
+class UnknownExpansion(Error, ValueError):
     """The request asks to expand something that is not an expandable field.  ``index`` is its place in the list."""
 
     def __init__(self, index: int, name: str):
@@ -78,139 +93,139 @@ class UnknownExpansion(ValueError):
 
 
 class _Field:
-    """What the answer needs to know about one field, read once from its merged schema node."""
+    """What the answer needs to know about one field of the response plan, worked out once."""
 
-    __slots__ = ("path", "generate", "fixed", "unsent", "expand_key", "keys", "item", "static", "copied", "build")
+    __slots__ = ("node", "path", "generate", "fixed", "unsent", "expand_key", "keys", "item", "static", "copied",
+                 "build")
 
-    def __init__(self, path: tuple, node: dict):
-        self.path = path
-        self.generate = node.get(GENERATE)
-        # The value a field has whatever the request says: its const; else _ABSENT.
-        self.fixed = node["const"] if "const" in node else _ABSENT
-        if UNSENT in node:
-            self.unsent = node[UNSENT]
-        elif "null" in loader.types(node):
+    def __init__(self, node: Node) -> None:
+        schema = node.schema
+        self.node, self.path = node, node.path
+        self.generate = schema.get(GENERATE)
+        self.fixed = node.const if node.const is not MISSING else _ABSENT  # the value whatever the request says
+        if UNSENT in schema:
+            self.unsent = schema[UNSENT]
+        elif "null" in node.types:
             self.unsent = None
         else:
             self.unsent = _ABSENT  # an object is built from its properties; anything else is left out
-        self.expand_key = node.get(EXPANDABLE)
-        self.keys: list = []  # (key, _Field) of each property, in schema order
-        self.item = None  # the _Field of an array's items
-        self.static = _DYNAMIC  # the value when not sent, where it is the same in every answer (set by _root)
-        self.copied = False  # True where a value sent is answered as it is (set by settle)
-        self.build = None  # for an object: the function answering it from what was sent (set by _compile)
-
-    def settle(self) -> None:
-        """Work out `static`, children first: most of an answer is the same every time, and is built once."""
-        for _, sub in self.keys:
-            sub.settle()
+        self.expand_key = schema.get(EXPANDABLE)
+        self.keys = [(key, _Field(sub)) for key, sub in node.properties.items()]  # in schema order
+        self.item = _Field(node.items) if node.items is not None else None
         self.copied = self.generate is None and self.fixed is _ABSENT and not self.keys and self.item is None
+        self.static = self._static()  # the value when not sent, where it is the same in every answer
+        self.build: Callable[..., dict] | None = None  # for an object: answers it from what was sent (`_compile`)
+
+    def _static(self) -> Any:
         if self.generate is not None:
-            self.static = self.generate["value"] if "value" in self.generate else _DYNAMIC
-        elif self.fixed is not _ABSENT:
-            self.static = self.fixed
-        elif self.unsent is not _ABSENT or not self.keys:
-            self.static = self.unsent
-        elif all(sub.static is not _DYNAMIC for _, sub in self.keys):
-            self.static = {key: sub.static for key, sub in self.keys if sub.static is not _ABSENT}
+            return self.generate["value"] if "value" in self.generate else _DYNAMIC
+        if self.fixed is not _ABSENT:
+            return self.fixed
+        if self.unsent is not _ABSENT or not self.keys:
+            return self.unsent
+        if all(sub.static is not _DYNAMIC for _, sub in self.keys):
+            return {key: sub.static for key, sub in self.keys if sub.static is not _ABSENT}
+        return _DYNAMIC
+
+    def fields(self) -> list[_Field]:
+        found, stack = [], [self]
+        while stack:
+            field = stack.pop()
+            found.append(field)
+            stack.extend(sub for _, sub in field.keys)
+            if field.item is not None:
+                stack.append(field.item)
+        return found
 
 
-@functools.cache
-def _root() -> _Field:
-    """The response schema as a tree of _Fields, built once."""
-    nodes = loader.nodes(loader.RESPONSE_FILE)
-    fields = {path: _Field(path, node) for path, node in nodes.items()}
-    for path, field in fields.items():
-        if path:
-            parent, key = fields[path[:-1]], path[-1]
-            if isinstance(key, str):
-                parent.keys.append((key, field))
-            else:
-                parent.item = field
-    fields[()].settle()
-    for field in fields.values():
-        if field.keys:
-            _compile(field, _request_place(field.path))
-    return fields[()]
+class _Answers:
+    """The answer builder of the response schema, generated from the plans on first use."""
+
+    def __init__(self) -> None:
+        self._root: _Field | None = None
+
+    def root(self) -> _Field:
+        if self._root is None:
+            root = _Field(plan.root(loader.RESPONSE_FILE))
+            for field in root.fields():
+                if field.keys:
+                    _compile(field, plan.root().at(field.path))
+            self._root = root
+        return self._root
+
+    def forget(self) -> None:
+        self._root = None
 
 
-def _request_place(path: tuple):
-    """The request's defaults plan (`validator.defaults`) at a response path, or None where the request has none."""
-    place = defaults.plan()
-    for part in path:
-        place = place.keys.get(part) if isinstance(part, str) else place.item
-        if place is None:
-            return None
-    return place
+_answers = _Answers()
+loader.on_reset(_answers.forget)
 
 
-def _compile(field: _Field, place) -> None:
+def _compile(field: _Field, request: Node | None) -> None:
     """Generate ``field.build(sent, expand, now, keep)``: the object `field` answers for the dict `sent`.
 
     One statement per property, in schema order, settled from the schema
     when the code is made: a generated value, a fixed one, the value sent
     (as it is, or through `_value`), or the value when not sent.  Where the
-    request param at the same path (`place`, from `validator.defaults`) has
-    a documented default, or is an object that filling would create, that
+    request param at the same path (`request`, a node of the params' plan)
+    fills a default there, or creates an object that holds defaults, that
     stands in for a value not sent: the answer shows the effective
-    configuration, exactly as if the params had gone through fill_defaults.
-    What a statement needs (other fields, values to share) is bound by
-    name; only keys and numbers from the schema appear in the code, as
-    literals.
+    configuration, exactly as if the params had gone through fill_defaults
+    (a property test holds the two to the same answers).
     """
-    filled = {key: (default, create) for key, default, create in (place.absent if place is not None else ())}
-    bound: dict = {"_ABSENT": _ABSENT, "_shared": _shared, "_copy": _copy, "_value": _value, "random_text": random_text}
+    filled = {fill.key: fill for fill in (request.fills if request is not None else ())}
+    out = Source(f"answer for {'.'.join(map(str, field.path)) or 'the object'}")
+    out.namespace.update(_ABSENT=_ABSENT, _shared=_shared, _copy=_copy, _value=_value, random_text=random_text)
+    with out.block("def build(sent, expand, now, keep):"):
+        out.line("shared = keep is _shared")
+        out.line("out = {}")
+        for key, sub in field.keys:
+            target, how = f"out[{out.literal(key)}]", sub.generate
+            if how is not None:  # made afresh whatever was sent
+                if "random" in how:
+                    out.line(f"{target} = {out.literal(how['random'])} + random_text({int(how['length'])})")
+                elif "now" in how:
+                    out.line(f"{target} = now + {int(how['now'])}")
+                else:
+                    value = out.bind(how["value"])
+                    out.line(f"{target} = {value} if shared else _copy({value})")
+                continue
+            if sub.fixed is not _ABSENT:
+                value = out.bind(sub.fixed)
+                out.line(f"{target} = {value} if shared else keep({value})")
+                continue
+            out.line(f"given = sent.get({out.literal(key)}, _ABSENT)")
+            with out.block("if given is _ABSENT:"):
+                if key in filled:  # not sent: what fill_defaults would put there, answered as if sent
+                    fill = filled[key]
+                    out.line("given = {}" if fill.create else f"given = {out.bind(fill.default, 'default')}")
+                elif sub.static is _DYNAMIC:  # an object holding a generated field: built afresh
+                    out.line(f"{target} = {out.bind(sub, 'field')}.build({{}}, expand, now, keep)")
+                elif sub.static is not _ABSENT:  # else: left out
+                    value = out.bind(sub.static)
+                    out.line(f"{target} = {value} if shared else keep({value})")
+            answered = out.block("if given is not _ABSENT:") if key not in filled else contextlib.nullcontext()
+            with answered:
+                _answer_sent(out, sub, target)
+        out.line("return out")
+    field.build = out.function("build")
 
-    def name(value) -> str:
-        bound[f"b{len(bound)}"] = value
-        return f"b{len(bound) - 1}"
 
-    lines = ["def build(sent, expand, now, keep):", "    shared = keep is _shared", "    out = {}"]
-    for key, sub in field.keys:
-        target, how = f"out[{key!r}]", sub.generate
-        if how is not None:  # made afresh whatever was sent
-            if "random" in how:
-                lines.append(f"    {target} = {name(how['random'])} + random_text({int(how['length'])})")
-            elif "now" in how:
-                lines.append(f"    {target} = now + {int(how['now'])}")
-            else:
-                value = name(how["value"])
-                lines.append(f"    {target} = {value} if shared else _copy({value})")
-            continue
-        if sub.fixed is not _ABSENT:
-            value = name(sub.fixed)
-            lines.append(f"    {target} = {value} if shared else keep({value})")
-            continue
-        # The value sent (or filled in), answered: as it is, by the object's own function, or through _value.
-        if sub.copied:
-            answered = [f"{target} = given if shared else keep(given)"]
-        elif sub.keys and sub.item is None:
-            built = name(sub)
-            answered = ["if given.__class__ is dict or isinstance(given, dict):", f"    {target} = {built}.build(given, expand, now, keep)"]
-            if sub.expand_key is not None:  # an id, or the object it stands for when the request expands it
-                answered += [f"elif {name(sub.path)} in expand and isinstance(given, str):",
-                             f"    {target} = {built}.build({{{sub.expand_key!r}: given}}, expand, now, keep)"]
-            answered += ["else:", f"    {target} = given if shared else keep(given)"]
-        else:
-            answered = [f"{target} = _value({name(sub)}, given, expand, now, keep)"]
-        lines += [f"    given = sent.get({key!r}, _ABSENT)", "    if given is _ABSENT:"]
-        if key in filled:  # not sent: what fill_defaults would put there, answered as if sent
-            default, create = filled[key]
-            lines.append("        given = {}" if create else f"        given = {name(default)}")
-            lines += [f"    {line}" for line in answered]
-            continue
-        if sub.static is _DYNAMIC:  # an object holding a generated field: built afresh
-            lines.append(f"        {target} = {name(sub)}.build({{}}, expand, now, keep)")
-        elif sub.static is _ABSENT:  # left out
-            lines.append("        pass")
-        else:
-            value = name(sub.static)
-            lines.append(f"        {target} = {value} if shared else keep({value})")
-        lines.append("    else:")
-        lines += [f"        {line}" for line in answered]
-    lines.append("    return out")
-    exec(compile("\n".join(lines) + "\n", f"<answer for {'.'.join(field.path) or 'the object'}>", "exec"), bound)
-    field.build = bound["build"]
+def _answer_sent(out: Source, sub: _Field, target: str) -> None:
+    """The value sent (or filled in) for `sub`, answered: as it is, by the object's own function, or via _value."""
+    if sub.copied:
+        out.line(f"{target} = given if shared else keep(given)")
+    elif sub.keys and sub.item is None:
+        built = out.bind(sub, "field")
+        with out.block("if given.__class__ is dict or isinstance(given, dict):"):
+            out.line(f"{target} = {built}.build(given, expand, now, keep)")
+        if sub.expand_key is not None:  # an id, or the object it stands for when the request expands it
+            with out.block(f"elif {out.bind(sub.path, 'path')} in expand and isinstance(given, str):"):
+                out.line(f"{target} = {built}.build({{{out.literal(sub.expand_key)}: given}}, expand, now, keep)")
+        with out.block("else:"):
+            out.line(f"{target} = given if shared else keep(given)")
+    else:
+        out.line(f"{target} = _value({out.bind(sub, 'field')}, given, expand, now, keep)")
 
 
 def _copy(value):
@@ -222,40 +237,40 @@ def _copy(value):
     return value
 
 
-@functools.cache
 def expansions_param() -> tuple | None:
     """The path of the request param that lists fields to expand (``x-expansions``), or None."""
-    return next((path for path, node in loader.nodes().items() if node.get(EXPANSIONS) is True), None)
+    return next((node.path for node in plan.root().walk() if node.schema.get(EXPANSIONS) is True), None)
 
 
-@functools.cache
 def expandable() -> frozenset:
     """The dotted names of the response fields a request may expand."""
-    found, stack = [], [_root()]
-    while stack:
-        field = stack.pop()
-        if field.expand_key is not None:
-            found.append(".".join(field.path))
-        stack.extend(sub for _, sub in field.keys)
-    return frozenset(found)
+    return frozenset(".".join(map(str, field.path)) for field in _answers.root().fields() if field.expand_key is not None)
 
 
 def expansions(params: dict) -> frozenset:
-    """The response paths `params` asks to expand; UnknownExpansion for a name that is not expandable.
+    """The response paths `params` asks to expand; UnknownExpansion for a name that names no expandable field.
 
+    Stripe expands the returned object's expandable fields and, with a dotted
+    path, fields of the expanded object beneath them: an expansion whose
+    first parts name an expandable field expands that field (the stand-in's
+    answer holds a stub of the object, so nothing deeper is expanded in it).
     `params` must be valid: the expansions param is then absent or a list of strings.
     """
     where = expansions_param()
-    names = params
+    names: Any = params
     for key in where or ():
         names = names.get(key, ()) if isinstance(names, dict) else ()
     if where is None or not isinstance(names, list):
         return frozenset()
     allowed = expandable()
+    found = set()
     for index, name in enumerate(names):
-        if name not in allowed:
+        parts = name.split(".")
+        field = next((parts[:end] for end in range(1, len(parts) + 1) if ".".join(parts[:end]) in allowed), None)
+        if field is None:
             raise UnknownExpansion(index, name)
-    return frozenset(tuple(name.split(".")) for name in names)
+        found.add(tuple(field))
+    return frozenset(found)
 
 
 def _generated(how: dict, now: int):
@@ -303,4 +318,6 @@ def build(params: dict, expand: frozenset = frozenset(), now: int | None = None,
     `params` or with other results -- unless `fresh` is false: then parts of
     it are shared, and it must only be read (the server writes it out at once).
     """
-    return _root().build(params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)
+    build = _answers.root().build
+    assert build is not None  # the root is an object: _compile made its function
+    return build(params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)

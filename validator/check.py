@@ -10,11 +10,14 @@ module) and the returned object (`validator.response`).
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
-from . import engine, loader
+from . import engine, loader, plan
+from .codegen import Source
 from .errors import ParamError, ValidationError
+from .plan import Node
 
 # jsonschema-rs reads some Python values more loosely than stock jsonschema
 # (and so this project): a tuple as an array, a Decimal as a number, an int
@@ -29,38 +32,33 @@ def _sendable(text: str) -> bool:
     return text.isascii() or not re.search(_SURROGATE, text)
 
 
-def _watch(name: str) -> dict:
-    """A tree of the params under root `name`, marking where jsonschema-rs and stock jsonschema may disagree.
+def _looks(node: Node) -> bool:
+    """Whether a value the compiled engine accepted at `node` needs a look of ours.
 
-    Keys are param names (the int 0 stands for every array item); the key
-    None holds ``(types, watched, required)``: the JSON types the schemas
-    allow there, whether the value needs a look — it may be an array, a number, or
-    free text (a string with no ``enum`` or ``const``: any other string the
-    compiled engine accepted equals an allowed value, so it is plain text;
-    and where the engine reads every string, it refuses a lone surrogate
-    itself: see `engine.reads_text`), and the keys an object there requires.
+    It does where it may be an array, a number or free text: there the
+    engine may have read a Python value loosely (above).  A string with an
+    ``enum`` or ``const`` equals an allowed value, so it is plain text; and
+    where the engine compares every free string (`engine.reads_text`), it
+    refuses a lone surrogate itself.
     """
-    tree: dict = {}
-    for path, node in loader.nodes(name).items():
-        types = loader.types(node)
-        free_text = "enum" not in node and "const" not in node and not engine.reads_text()
-        loose = {"array", "integer", "number"} | ({"string"} if free_text else set())
-        branch = tree
-        for part in path:
-            branch = branch.setdefault(part, {})
-        branch[None] = (types, bool(types & loose), frozenset(node.get("required", ())))
-    return tree
+    loose = {"array", "integer", "number"} | ({"string"} if node.free_text and not engine.reads_text() else set())
+    return bool(node.types & loose)
 
 
-# Each JSON type as a test of the Python values stock jsonschema reads as
-# that type (2020-12 counts 3.0 as an integer), cheapest test first.  Past
-# 63 bits jsonschema-rs approximates an int, so a bigger one takes the slow
-# path.
+def _watched(node: Node) -> bool:
+    """True when something at or beneath `node` needs a look."""
+    return any(_looks(sub) for sub in node.walk())
+
+
+# Each JSON type as the test of a Python value that stock jsonschema reads as that type and that
+# jsonschema-rs read exactly, cheapest test first.  Past 63 bits jsonschema-rs approximates an int;
+# a float is never an integer param's value (stripe-python sends 3.0, which Stripe rejects).
 _LIMIT = 2**63 - 1
+_INT = f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT}"
 _EXACT = {
     "array": "{0}.__class__ is list",
-    "integer": f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT} or isinstance({{0}}, float)",
-    "number": f"({{0}}.__class__ is int or isinstance({{0}}, int)) and -{_LIMIT} <= {{0}} <= {_LIMIT} or isinstance({{0}}, float)",
+    "integer": _INT,
+    "number": _INT + " or isinstance({0}, float)",
     "string": "{0}.__class__ is str and {0}.isascii() or isinstance({0}, str) and sendable({0})",
     "boolean": "{0} is True or {0} is False",
     "object": "isinstance({0}, dict)",
@@ -68,92 +66,94 @@ _EXACT = {
 }
 
 
-def _watched(branch: dict) -> bool:
-    """True when something at or beneath this branch needs a look."""
-    return branch[None][1] or any(_watched(sub) for key, sub in branch.items() if key is not None)
+def _look(out: Source, node: Node, var: str) -> None:
+    """Statements looking at the value in `var` (accepted by the compiled engine) at `node` and beneath.
 
-
-def _source(branch: dict, var: str, depth: int, lines: list) -> None:
-    """Statements checking the value in `var` (accepted by the compiled engine) against one branch.
-
-    A value the compiled engine may have read loosely sets ``ok = False``.
+    A value the compiled engine may have read loosely sets ``ok = None``: not sure.
     """
-    pad = "    " * depth
-    types, watched, required = branch[None]
-    if watched:
-        tests = " or ".join(f"({_EXACT[kind].format(var)})" for kind in sorted(types))
-        lines.append(f"{pad}if not ({tests}): ok = False")
-    child = f"v{int(var[1:]) + 1}"  # one name per level of the payload, whatever the indentation
-    items = branch.get(0)
+    if _looks(node):
+        tests = " or ".join(f"({_EXACT[kind].format(var)})" for kind in sorted(node.types))
+        with out.block(f"if not ({tests}):"):
+            out.line("ok = None")
+    items = node.items
     if items is not None and _watched(items):
-        # Where the schema allows nothing but an array, the accepted value is one.
-        guard = types != {"array"}
-        if guard:
-            lines.append(f"{pad}if {var}.__class__ is list:")
-        lines.append(f"{pad}{'    ' * guard}for {child} in {var}:")
-        _source(items, child, depth + 1 + guard, lines)
-    keys = [(key, sub) for key, sub in branch.items() if isinstance(key, str) and _watched(sub)]
-    if keys:
-        guard = types != {"object"}
-        if guard:
-            lines.append(f"{pad}if isinstance({var}, dict):")
-        inner = pad + "    " * guard
+        child = out.variable()
+        if node.types == {"array"}:  # where nothing but an array is allowed, the accepted value is one
+            with out.block(f"for {child} in {var}:"):
+                _look(out, items, child)
+        else:
+            with out.block(f"if {var}.__class__ is list:"), out.block(f"for {child} in {var}:"):
+                _look(out, items, child)
+    keys = [(key, sub) for key, sub in node.properties.items() if _watched(sub)]
+    if not keys:
+        return
+    with contextlib.ExitStack() as stack:
+        exact = node.types == {"object"}
+        if not exact:
+            stack.enter_context(out.block(f"if isinstance({var}, dict):"))
         for key, sub in keys:
-            if key in required and not guard:
+            child, name = out.variable(), out.literal(key)
+            if key in node.required and exact:
                 # The engine accepted an object that requires this key: it is there.
-                lines.append(f"{inner}{child} = {var}[{key!r}]")
-                _source(sub, child, depth, lines)
+                out.line(f"{child} = {var}[{name}]")
+                _look(out, sub, child)
                 continue
             # `in` first: most params are usually absent, and a miss costs less than `.get`.
-            lines.append(f"{inner}if {key!r} in {var}:")
-            lines.append(f"{inner}    {child} = {var}[{key!r}]")
-            _source(sub, child, depth + 1 + guard, lines)
-    lines.append(f"{pad}pass")
+            with out.block(f"if {name} in {var}:"):
+                out.line(f"{child} = {var}[{name}]")
+                _look(out, sub, child)
 
 
-# The three checks of a root, once the compiled engine is built.  WATCHED
-# stands for the watched-values statements (`_source`), which may set ok to
-# False: the compiled engine said yes, but may have read a value loosely.
-# A valid payload runs one frame: jsonschema-rs, then a few dict lookups.
-# Each function is generated when it is first called.
-_FAST = {"validate": """
-def validate(v0):
-    try:
-        ok = verdict(v0)
-        if ok:
-WATCHED
-    except Exception:  # a value jsonschema-rs cannot read (bytes, sets, non-string keys, ...)
-        ok = False
-    if ok:
-        return v0
-    return validate_slowly(v0)
-""", "is_valid": """
-def is_valid(v0):
-    try:
-        ok = verdict(v0)
-        if ok:
-WATCHED
-            if not ok:
-                ok = None
-        elif ok is not None:
-            return False  # rejected: jsonschema-rs is never looser than stock jsonschema
-    except Exception:
-        ok = None
-    if ok:
-        return True
-    return is_valid_slowly(v0)
-""", "iter_errors": """
-def iter_errors(v0):
-    try:
-        ok = verdict(v0)
-        if ok:
-WATCHED
-    except Exception:
-        ok = False
-    if ok:
-        return iter(())
-    return iter_errors_slowly(v0)
-"""}
+def _checks(name: str, slow: dict[str, Callable[[Any], Any]]) -> dict[str, Callable[[Any], Any]]:
+    """The three checks of root `name`: jsonschema-rs's verdict, then our look at what it may have read
+    loosely, then -- for anything it did not plainly accept -- the slow way (`slow`, by function name).
+
+    A valid payload runs one frame: jsonschema-rs, then a few dict lookups.
+    """
+    validator = engine.compiled(name)
+    out = Source(f"checks of {name}")
+    out.namespace.update(sendable=_sendable, verdict=_undecided if validator is None else validator.is_valid,
+                         **{f"{function}_slowly": check for function, check in slow.items()})
+
+    def accepted() -> None:
+        """``ok = verdict(v0)``, then the look, inside a try (a value jsonschema-rs cannot read raises)."""
+        out.line("ok = verdict(v0)")
+        if validator is not None:
+            with out.block("if ok:"):
+                _look(out, plan.root(name), "v0")
+
+    with out.block("def validate(v0):"):
+        with out.block("try:"):
+            accepted()
+        with out.block("except Exception:"):  # bytes, sets, non-string keys, ...: stock jsonschema explains
+            out.line("ok = False")
+        with out.block("if ok:"):
+            out.line("return v0")
+        out.line("return validate_slowly(v0)")
+    with out.block("def is_valid(v0):"):
+        with out.block("try:"):
+            accepted()
+            with out.block("if ok is False:"):
+                out.line("return False  # rejected: jsonschema-rs is never looser than stock jsonschema")
+        with out.block("except Exception:"):
+            out.line("ok = False")
+        with out.block("if ok:"):
+            out.line("return True")
+        out.line("return is_valid_slowly(v0)")
+    with out.block("def iter_errors(v0):"):
+        with out.block("try:"):
+            accepted()
+        with out.block("except Exception:"):
+            out.line("ok = False")
+        with out.block("if ok:"):
+            out.line("return iter(())")
+        out.line("return iter_errors_slowly(v0)")
+    namespace = out.build()
+    made = {function: namespace[function] for function in _DOCS}
+    for function, check in made.items():
+        check.__doc__ = _DOCS[function]
+    return made
+
 
 _DOCS = {
     "validate": "Return `params` unchanged if valid; raise ValidationError listing every error otherwise.",
@@ -162,7 +162,7 @@ _DOCS = {
 }
 
 
-def _undecided(params):
+def _undecided(params: Any) -> None:
     return None
 
 
@@ -219,32 +219,16 @@ class Checker:
         """The root schema as a fresh dict (yours to change; the cache is not affected)."""
         return loader.schema(self.name)
 
-    def _build(self) -> dict:
+    def _build(self) -> dict[str, Callable[[Any], Any]]:
         """Generate the three checks and make them this instance's own attributes."""
-        namespace = {
-            "validate_slowly": self._validate_slowly,
-            "is_valid_slowly": self._is_valid_slowly,
-            "iter_errors_slowly": self._iter_errors_slowly,
-            "sendable": _sendable,
-        }
-        validator = engine.compiled(self.name)
-        if validator is None:
-            namespace["verdict"], watched = _undecided, "            pass"
-        else:
-            lines: list = []
-            _source(_watch(self.name), "v0", 3, lines)
-            namespace["verdict"], watched = validator.is_valid, "\n".join(lines)
-        made = {}
-        for function, template in _FAST.items():
-            exec(compile(template.replace("WATCHED", watched), f"<checks of {self.name}>", "exec"), namespace)
-            made[function] = namespace[function]
-            made[function].__doc__ = _DOCS[function]
-            self.__dict__[function] = made[function]
+        made = _checks(self.name, {"validate": self._validate_slowly, "is_valid": self._is_valid_slowly,
+                                   "iter_errors": self._iter_errors_slowly})
+        self.__dict__.update(made)
         return made
 
     def cache_clear(self) -> None:
         """Forget the generated checks: the next call builds them again (after the schema files changed, in tests)."""
-        for function in _FAST:
+        for function in _DOCS:
             self.__dict__.pop(function, None)
 
     @property
@@ -263,7 +247,7 @@ class Checker:
         from .plain import scrub
 
         clean, problems = scrub(params, self.name)
-        return not problems and explain.stock(self.name).is_valid(clean)
+        return not problems and explain.stock(self.name).is_valid(clean) and not explain.integer_floats(clean, self.name)
 
     def _iter_errors_slowly(self, params) -> Iterator[ParamError]:
         from .explain import iter_errors
@@ -275,3 +259,5 @@ class Checker:
 params = Checker(loader.ROOT_FILE, noun="param")
 #: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
 response = Checker(loader.RESPONSE_FILE)
+loader.on_reset(params.cache_clear)
+loader.on_reset(response.cache_clear)

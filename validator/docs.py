@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from . import loader
 from .errors import bracket
-from .linting import ID_PREFIX_UNEXPECTED, INTEGER_AS_FLOAT, STRING_EMPTY
+from .linting import ID_PREFIX_UNEXPECTED
 
 #: What the docs show in place of a secret value.
 REDACTED = "(redacted)"
@@ -382,13 +382,7 @@ def lint_notes(entry: Entry) -> list[tuple[str, list]]:
         if node is None:
             continue
         types = loader.types(node)
-        if "integer" in types:
-            notes.append((INTEGER_AS_FLOAT, [f"{value} given as a float with no fraction (", Value(3.0),
-                                             ") is warned about: it counts as an integer, but stripe-python "
-                                             "would send ", Value("3.0"), ", which Stripe rejects."]))
         if "string" in types and "enum" not in node and "const" not in node:
-            notes.append((STRING_EMPTY, [f"{value} that is an empty string is warned about: "
-                                         "give a value or leave it out."]))
             prefix = node.get("x-idPrefix")
             if isinstance(prefix, str):
                 notes.append((ID_PREFIX_UNEXPECTED, [f"{value} that is not empty and does not start with ",

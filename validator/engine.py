@@ -99,3 +99,6 @@ def _compound(name: str) -> dict:
     root = loader.root(name)
     embedded = {uri: schema for uri, schema in loader.contents().items() if uri != root_id}
     return {**root, "$defs": {**root.get("$defs", {}), **embedded}}
+
+
+loader.on_reset(compiled.cache_clear)

@@ -16,6 +16,14 @@ PARAMETER_INVALID_ENUM = "parameter_invalid_enum"
 PARAMETER_ABOVE_MAXIMUM = "parameter_above_maximum"
 PARAMETER_NOT_JSON = "parameter_not_json"
 PARAMETER_INVALID = "parameter_invalid"
+#: Stripe's code for an empty value: Stripe reads ``key=`` as an attempt to unset the param,
+#: which a create cannot do (https://stripe.com/docs/error-codes/parameter-invalid-empty).
+PARAMETER_INVALID_EMPTY = "parameter_invalid_empty"
+#: Ours: a string longer than the ``maxLength`` Stripe's OpenAPI document states (Stripe's own code
+#: for it is not documented).
+PARAMETER_TOO_LONG = "parameter_too_long"
+#: Ours: a string shorter than a ``minLength`` above 1 (none of the schemas states one today).
+PARAMETER_TOO_SHORT = "parameter_too_short"
 
 #: Longest stretch of a value that a message quotes.
 QUOTE_LIMIT = 40

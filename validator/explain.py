@@ -20,15 +20,18 @@ import functools
 import json
 import re
 
-from . import engine, loader
+from . import conditions, engine, loader, plan
 from .errors import (
     PARAMETER_ABOVE_MAXIMUM,
     PARAMETER_INVALID,
+    PARAMETER_INVALID_EMPTY,
     PARAMETER_INVALID_ENUM,
     PARAMETER_INVALID_INTEGER,
     PARAMETER_INVALID_TYPE,
     PARAMETER_MISSING,
     PARAMETER_NOT_JSON,
+    PARAMETER_TOO_LONG,
+    PARAMETER_TOO_SHORT,
     PARAMETER_UNKNOWN,
     ParamError,
     bracket,
@@ -43,13 +46,17 @@ from .plain import scrub
 _RANK = {
     PARAMETER_NOT_JSON: 0,
     PARAMETER_UNKNOWN: 1,
+    PARAMETER_INVALID_EMPTY: 2,
     PARAMETER_INVALID_TYPE: 2,
     PARAMETER_INVALID_INTEGER: 2,
     PARAMETER_INVALID_ENUM: 3,
     PARAMETER_ABOVE_MAXIMUM: 4,
+    PARAMETER_TOO_LONG: 4,
+    PARAMETER_TOO_SHORT: 4,
     PARAMETER_MISSING: 5,
 }
-_OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_TYPE, PARAMETER_INVALID_INTEGER}
+_OPAQUE = {PARAMETER_NOT_JSON, PARAMETER_UNKNOWN, PARAMETER_INVALID_EMPTY, PARAMETER_INVALID_TYPE,
+           PARAMETER_INVALID_INTEGER}
 
 # Past this many unknown keys in one object, "did you mean" is not worth its cost.
 _SUGGEST_LIMIT = 10
@@ -80,7 +87,7 @@ class Failure:
     (titled ``allOf`` entry) the keyword belongs to, or None.  For an
     ``anyOf``, ``branches`` holds the params each branch's failures are
     about (`_at_fault`), in branch order; where the compiled engine did not
-    list them, they are worked out when first asked for (`_faults`).
+    list them, they are worked out when first asked for (`validator.conditions`).
     """
 
     __slots__ = ("keyword", "expected", "instance", "schema", "path", "schema_path", "rule", "_branches")
@@ -93,13 +100,11 @@ class Failure:
     @property
     def branches(self) -> list:
         if self._branches is _LAZY:
-            self._branches = _any_of_faults(self.expected, self.instance, self.path)
+            self._branches = [conditions.compile(branch)(self.instance, self.path) for branch in self.expected]
         return self._branches
 
     def fails_only_at(self, reported: set) -> bool:
         """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
-        if self._branches is _LAZY and _all_readable(self.expected):
-            return any(_faults(branch, self.instance, self.path, [], reported) for branch in self.expected)
         return any(all(_covered(path, reported) for path in branch) for branch in self.branches)
 
 
@@ -203,126 +208,6 @@ def _branch_faults(errors, clean) -> list[tuple]:
     return faults
 
 
-# ---- an anyOf's branches, worked out where the compiled engine did not list them ----------------
-
-
-def _any_of_faults(branches: list, instance, path: tuple):
-    """For each branch, the params `instance` fails it at; each found only when asked for."""
-    if _all_readable(branches):
-        found = []
-        for branch in branches:
-            found.append([])
-            _faults(branch, instance, path, found[-1])
-        return found
-    found = next(_any_of_engine(json.dumps(branches)).iter_errors(instance))
-    return [[path + tuple(p) for p in _branch_faults(errors, instance)] for errors in found.kind.context]
-
-
-@functools.lru_cache(maxsize=64)
-def _any_of_engine(branches: str):
-    import jsonschema_rs
-
-    return jsonschema_rs.validator_for({"anyOf": json.loads(branches)})
-
-
-_TYPES = {
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-    "string": lambda value: isinstance(value, str),
-    "boolean": lambda value: isinstance(value, bool),
-    "null": lambda value: value is None,
-    "number": lambda value: isinstance(value, (int, float)) and not isinstance(value, bool),
-    "integer": lambda value: (isinstance(value, int) and not isinstance(value, bool)
-                              or isinstance(value, float) and value.is_integer()),
-}
-_SILENT = {"title", "description", "$comment", "examples", "default"}
-
-
-def _equal(one, two) -> bool:
-    """JSON Schema's equality, as stock jsonschema decides it: ``1`` is not ``true``, ``1.0`` is ``1``."""
-    if one is two:
-        return True
-    if isinstance(one, str) or isinstance(two, str):
-        return one == two
-    if isinstance(one, list) and isinstance(two, list):
-        return len(one) == len(two) and all(map(_equal, one, two))
-    if isinstance(one, dict) and isinstance(two, dict):
-        return one.keys() == two.keys() and all(_equal(one[key], two[key]) for key in one)
-    if isinstance(one, bool) or isinstance(two, bool):
-        return False
-    return one == two
-
-
-_READABLE: dict = {}
-
-
-def _all_readable(branches: list) -> bool:
-    """`_readable` of every branch; remembered per ``anyOf`` (the schemas' own lists, loaded once)."""
-    known = _READABLE.get(id(branches))
-    if known is None or known[0] is not branches:
-        known = _READABLE[id(branches)] = (branches, all(map(_readable, branches)))
-    return known[1]
-
-
-def _readable(schema) -> bool:
-    """True when `_faults` reads every keyword of `schema`."""
-    if schema is True:
-        return True
-    if not isinstance(schema, dict):
-        return False
-    for keyword, expected in schema.items():
-        if keyword == "type":
-            if not all(kind in _TYPES for kind in ([expected] if isinstance(expected, str) else expected)):
-                return False
-        elif keyword == "properties":
-            if not all(map(_readable, expected.values())):
-                return False
-        elif keyword not in _SILENT and keyword not in ("required", "const", "enum"):
-            return False
-    return True
-
-
-def _faults(schema, value, path: tuple, found: list, reported: set | None = None) -> bool:
-    """Add to `found` the params `value` (JSON data at `path`) fails `schema` at, as `_at_fault` names them.
-
-    For the keywords documented rules are written in (`_readable`).  Given
-    `reported`, stop at the first such param not at or beneath a reported
-    one, and say whether there was none.
-    """
-    if schema is True:
-        return True
-    for keyword, expected in schema.items():
-        if keyword == "required":
-            if isinstance(value, dict):
-                faults = [path + (key,) for key in expected if key not in value]
-            else:
-                continue
-        elif keyword == "properties":
-            if isinstance(value, dict):
-                for key, sub in expected.items():
-                    if key in value and not _faults(sub, value[key], path + (key,), found, reported):
-                        return False
-            continue
-        elif keyword == "type":
-            if any(_TYPES[kind](value) for kind in ([expected] if isinstance(expected, str) else expected)):
-                continue
-            faults = [path]
-        elif keyword == "const":
-            if _equal(value, expected):
-                continue
-            faults = [path]
-        elif keyword == "enum":
-            if any(_equal(value, allowed) for allowed in expected):
-                continue
-            faults = [path]
-        else:
-            continue
-        if reported is not None and not all(_covered(fault, reported) for fault in faults):
-            return False
-        found.extend(faults)
-    return True
-
-
 def _compiled_failures(clean, name: str) -> list | None:
     """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`."""
     validator = engine.compiled(name)
@@ -342,16 +227,16 @@ def _listed(values) -> str:
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
-@functools.lru_cache(maxsize=4096)
 def _allowed(path, name: str) -> str:
-    found = loader.at(path, name)
-    values = found.get("enum") if found else None
+    found = plan.root(name).at(path)
+    values = found.enum if found is not None else None
     return f"; allowed values: {_listed(values)}" if values else ""
 
 
 def _shown(value, path, name: str) -> str:
     """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
-    if loader.secrets(name) and tuple(0 if isinstance(p, int) else p for p in path) in loader.secrets(name):
+    found = plan.root(name).at(path)
+    if found is not None and found.secret:
         return "a secret value (redacted)"
     return describe(value)
 
@@ -451,6 +336,35 @@ def _maximum(failure: Failure, name: str):
                      failure.schema_path)
 
 
+def _max_length(failure: Failure, name: str):
+    param = bracket(failure.path)
+    length = len(failure.instance) if isinstance(failure.instance, str) else 0
+    yield ParamError(param, failure.path, PARAMETER_TOO_LONG,
+                     f"{param} must be at most {failure.expected} characters long; got {length}.",
+                     failure.schema_path)
+
+
+def _min_length(failure: Failure, name: str):
+    param = bracket(failure.path)
+    length = len(failure.instance) if isinstance(failure.instance, str) else 0
+    yield ParamError(param, failure.path, PARAMETER_TOO_SHORT,
+                     f"{param} must be at least {failure.expected} characters long; got {length}.",
+                     failure.schema_path)
+
+
+def _empty(failure: Failure, name: str):
+    """An empty string sent for a param: Stripe's answer, word for word, whatever keyword failed.
+
+    Stripe reads ``key=`` as an attempt to unset the param, which a create
+    cannot do, so it answers this before looking at what the value should be.
+    """
+    param = bracket(failure.path)
+    yield ParamError(param, failure.path, PARAMETER_INVALID_EMPTY,
+                     f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+                     f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+                     f"or supply a non-empty value.", failure.schema_path)
+
+
 def _unmapped(failure: Failure, name: str):
     param = bracket(failure.path)
     yield ParamError(param, failure.path, PARAMETER_INVALID,
@@ -466,6 +380,9 @@ def _broken_rule(failure: Failure, name: str):
                      failure.schema_path)
 
 
+for _cached in (stock, _keyword_at, _names):  # derived from the schema files
+    loader.on_reset(_cached.cache_clear)
+
 #: keyword -> function(failure, root name) yielding ParamErrors.
 KEYWORDS = {
     "additionalProperties": _additional_properties,
@@ -474,16 +391,61 @@ KEYWORDS = {
     "enum": _enum,
     "const": _enum,
     "maximum": _maximum,
+    "maxLength": _max_length,
+    "minLength": _min_length,
 }
 # These name the param at fault themselves, inside a rule too (a rule's missing param, an unknown key).
 _NAMING = {"additionalProperties", "required"}
 
 
+# The roots that describe a request: an empty value there is Stripe's parameter_invalid_empty.
+_REQUESTS = {loader.ROOT_FILE}
+
+
 def _explain(failure: Failure, name: str):
     """The ParamErrors one failure stands for (`name`: the root schema checked against)."""
+    if failure.instance == "" and failure.instance.__class__ is str and name in _REQUESTS \
+            and failure.keyword not in _NAMING:
+        return _empty(failure, name)
     if failure.rule is not None and not (failure.keyword in _NAMING and isinstance(failure.instance, dict)):
         return _broken_rule(failure, name)
     return KEYWORDS.get(failure.keyword, _unmapped)(failure, name)
+
+
+# ---- integers sent as floats: the one wire rule JSON Schema cannot state ---------------------------
+
+
+def integer_paths(name: str) -> tuple:
+    """The params (array items as 0) that take integers and no other numbers, under root `name`."""
+    return tuple(node.path for node in plan.root(name).walk() if "integer" in node.types and "number" not in node.types)
+
+
+def _found(value, path: tuple, where: tuple = ()):
+    """``(actual path, value)`` of every value `path` (array items as 0) reaches in `value`."""
+    if not path:
+        yield where, value
+        return
+    step, rest = path[0], path[1:]
+    if step == 0 and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _found(item, rest, where + (index,))
+    elif isinstance(value, dict) and step in value:
+        yield from _found(value[step], rest, where + (step,))
+
+
+def integer_floats(clean, name: str) -> list[ParamError]:
+    """For a request root: a float (``3.0``) where an integer param is: JSON Schema counts it as an integer, but
+    stripe-python sends ``3.0`` and Stripe answers parameter_invalid_integer.  `clean` is JSON data."""
+    errors: list[ParamError] = []
+    if name not in _REQUESTS:
+        return errors
+    for path in integer_paths(name):
+        for where, value in _found(clean, path):
+            if value.__class__ is float:
+                param = bracket(where)
+                errors.append(ParamError(param, where, PARAMETER_INVALID_INTEGER,
+                                         f"{param} must be an integer, not {describe(value)}."))
+    return errors
 
 
 # ---- the whole report --------------------------------------------------------------------------
@@ -511,6 +473,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, 
     if failures is None:
         failures = [_from_stock(error) for error in stock(name).iter_errors(clean)]
 
+    errors.extend(integer_floats(clean, name))
     rule_failures = []
     for failure in failures:
         if failure.keyword == "anyOf" and failure.rule is not None:

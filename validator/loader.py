@@ -38,6 +38,24 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_RESETS: list = []
+
+
+def on_reset(forget):
+    """Register `forget` (no arguments) to be called by `reset`: for what is derived from the schema files."""
+    _RESETS.append(forget)
+    return forget
+
+
+def reset() -> None:
+    """Forget everything read or derived from the schema files, here and in every module that registered
+    with `on_reset`; the next use reads them again (tests point SCHEMA_DIR at a changed copy)."""
+    for cached in (contents, root_id, api_version, registry, lookup, nodes, depth, secrets, rules):
+        cached.cache_clear()
+    for forget in _RESETS:
+        forget()
+
+
 def _folder() -> str:
     """The schema folder; a SCHEMA_DIR set on this module (tests use a copy) wins."""
     return os.fspath(globals().get("SCHEMA_DIR", _SCHEMAS))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import math
 
-from . import loader
+from . import loader, plan
 from .errors import PARAMETER_NOT_JSON, ParamError, bracket, describe
 
 #: Stands in, inside the checked copy, for a value that is not JSON data.
@@ -31,12 +30,9 @@ def unsendable(text: str) -> bool:
     return False
 
 
-@functools.cache
 def _open(name: str) -> frozenset:
     """Paths (array items as 0) of the objects under root `name` that accept fields the schemas do not describe."""
-    nodes = loader.nodes(name)
-    return frozenset(path for path, node in nodes.items()
-                     if "object" in loader.types(node) and node.get("additionalProperties", True) is not False)
+    return frozenset(node.path for node in plan.root(name).walk() if "object" in node.types and not node.closed)
 
 
 def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError]]:
@@ -50,7 +46,7 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
     """
     problems: list[ParamError] = []
     limit = loader.depth(name) + 1
-    described, open_objects = loader.nodes(name), _open(name)
+    described, open_objects = plan.nodes(name), _open(name)
     holder = [None]
     stack = [(params, holder, 0, (), ())]
     while stack:
