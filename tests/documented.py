@@ -1,7 +1,8 @@
 """The documented facts (documented_params.json) in the shapes the tests use.
 
-The file is written from the API reference and stripe-python, never from
-the schemas: it is the oracle the schemas are compared with.  Nothing here
+The file is written from the API reference, stripe-python, Stripe's OpenAPI
+spec3, Stripe's API answers and its documentation, never from the schemas:
+it is the oracle the schemas are compared with.  Nothing here
 reads a schema.  Payloads are built from the facts alone: each holds what the
 facts require and satisfies their rules, so whatever goes wrong in one is
 the param a test put there.
@@ -18,8 +19,10 @@ from validator.errors import PARAMETER_ABOVE_MAXIMUM, PARAMETER_MISSING
 
 FILE = Path(__file__).with_name("documented_params.json")
 
-# The error each documented limit gives when a value breaks it.
-LIMIT_CODES = {"maximum": PARAMETER_ABOVE_MAXIMUM}
+# The error each documented limit gives when a value breaks it: Stripe's code for an empty value
+# (documented_params.json: empty_value), the project's own for a value above a maximum or too long.
+LIMIT_CODES = {"maximum": PARAMETER_ABOVE_MAXIMUM, "maxLength": "parameter_too_long",
+               "minLength": "parameter_invalid_empty"}
 
 
 @functools.cache
@@ -64,14 +67,30 @@ def rules() -> list:
     return [(path, entry["rule"]) for path, entry in params().items() if "rule" in entry]
 
 
+def empty_value() -> dict:
+    """What Stripe answers to an empty string at any param: ``{"code", "message"}`` (P stands for the param)."""
+    return data()["empty_value"]
+
+
+def expandable() -> list:
+    """``(path of the array's items, {"fields", "depth", "code"})`` for each documented list of fields to expand."""
+    return [(path + (0,), entry["items"]["expandable"]) for path, entry in params().items()
+            if "expandable" in entry.get("items", {})]
+
+
 def constraints() -> list:
-    """``(path, code)``: each required param, limit and rule, as the error breaking it must give."""
+    """``(path, code)``: each required param, limit and rule, as the error breaking it must give.
+
+    Array items are at index 0.
+    """
     found = []
     for path, entry in params().items():
         if entry["required"] is not False:
             found.append((path, PARAMETER_MISSING))
         found += [(path, LIMIT_CODES[keyword]) for keyword in entry.get("limits", {})]
+        found += [(path + (0,), LIMIT_CODES[keyword]) for keyword in entry.get("items", {}).get("limits", {})]
     found += [(path, rule["code"]) for path, rule in rules()]
+    found += [(path, rule["code"]) for path, rule in expandable()]
     return found
 
 
@@ -79,6 +98,8 @@ def sample(entry):
     """A value of the documented type that the facts allow on its own."""
     if "enum" in entry:
         return copy.deepcopy(entry["enum"][0])
+    if "expandable" in entry:
+        return entry["expandable"]["fields"][0]
     kind = entry["type"]
     if kind == "object":
         path = path_of(entry["param"])

@@ -359,9 +359,9 @@ def rule_mutants(payload, draw, name: str = loader.ROOT_FILE):
             # Make the condition hold, then take away what it requires.
             _make_hold(obj, entry["if"], path)
             missing = sorted(entry["then"]["required"])
-            for name in missing:
-                obj.pop(name, None)
-            expected = tuple((path + (name,), rule.code) for name in missing)
+            for key in missing:  # not `name`: that is the root this mutant is made under
+                obj.pop(key, None)
+            expected = tuple((path + (key,), rule.code) for key in missing)
         elif set(entry) == {"anyOf"}:
             # Make every branch fail; the rule is about the object carrying it.
             node = _at(path, name)

@@ -33,12 +33,12 @@ class Response:
 class Server:
     """The server process, with the port it picked (``--port 0``) and its standard error in a file."""
 
-    def __init__(self, folder: Path, command: list[str] | None = None):
+    def __init__(self, folder: Path, command: list[str] | None = None, env: dict | None = None):
         self.log_file = folder / "stand-in.log"
         command = command or [sys.executable, "-m", "validator", "serve", "--host", HOST, "--port", "0"]
         with open(self.log_file, "wb") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                                            cwd=ROOT)
+                                            cwd=ROOT, env=env)
         try:
             self.port = self._announced_port()
             self._wait_until_it_answers()
@@ -77,7 +77,10 @@ class Server:
         The server writes the lines of one turn of its event loop together,
         at the end of the turn: a moment after the answers.
         """
-        request_id = response.headers["request-id"]
+        return self.line_of_id(response.headers["request-id"])
+
+    def line_of_id(self, request_id: str) -> str:
+        """The one log line of the request with that id (10 s at most)."""
         deadline = time.monotonic() + 10
         while True:
             lines = [line for line in self.log().splitlines() if line.endswith(" " + request_id)]

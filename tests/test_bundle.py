@@ -13,8 +13,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from validator import loader
+import validator
+from validator import loader, openapi
 from validator.bundle import EXTENSIONS, bundle, split_unions, strip_extensions
+from validator.errors import Unsupported
 
 
 def _subschemas(schema, base=""):
@@ -89,10 +91,14 @@ def test_split_keeps_an_existing_any_of_and_refuses_to_move_a_ref_target():
                               "allOf": [{"anyOf": [{"type": "string"}, {"type": "integer", "maximum": 3}]}]}
     resources = {"urn:a": {"properties": {"v": {"type": ["string", "object"], "properties": {"w": {}}}}},
                  "urn:b": {"$ref": "urn:a#/properties/v/properties/w"}}
-    with pytest.raises(ValueError, match="moves"):
+    with pytest.raises(Unsupported, match="moves") as moved:
         split_unions(resources)
-    with pytest.raises(ValueError, match="unevaluated"):
+    with pytest.raises(Unsupported, match="unevaluated") as beside:
         split_unions({"urn:x": {"type": ["string", "object"], "unevaluatedProperties": False}})
+    # One class for what bundling and the OpenAPI split refuse: the library's base, still a ValueError.
+    for raised in (moved, beside):
+        assert isinstance(raised.value, validator.Error) and isinstance(raised.value, ValueError)
+    assert openapi.Unsupported is Unsupported
 
 
 def test_bundle_calls_do_not_share_state():

@@ -156,7 +156,7 @@ def test_at_least_one_component_rule_is_stated_where_components_is(markdown):
 def test_rules_section_lists_every_rule_of_the_schemas(markdown):
     rules_part = markdown.split("## Rules", 1)[1].split("## Parameters", 1)[0]
     unique = {id(rule): rule for rule in loader.rules().values()}.values()
-    assert len(unique) == 2
+    assert len(unique) == 3
     for rule in unique:
         assert f"**Rule `{rule['title']}`**" in rules_part
         assert rule["description"] in rules_part
@@ -341,7 +341,7 @@ def test_no_param_or_field_name_in_validator_or_tools():
     assert {path[-1] for path, _ in params()} & exempt == set()  # no param is exempt
     # The one module that writes Stripe's error body speaks that protocol: its keys are its words,
     # as header names are an HTTP server's.  Nowhere else, and never a param or Customer Session field.
-    protocol = {"replies.py": {path[-1] for path, _ in params(loader.ERROR_FILE)}}
+    protocol = {"answers.py": {path[-1] for path, _ in params(loader.ERROR_FILE)}}
     sources = sorted((ROOT / "validator").rglob("*.py")) + sorted((ROOT / "tools").rglob("*.py"))
     for source in sources:
         for literal in _literals(source):
@@ -407,6 +407,86 @@ def test_a_rule_of_another_shape_is_documented_by_its_message(schema_copy):
     assert "- **Rule `zz_some_rule`**: A rule that only this test knows." in text
     assert "**Rule `zz_some_rule`** (on [`components.pricing_table`](#components.pricing_table))" in markdown
     assert "zz_some_rule" in render_html()
+
+
+# --- What only this validator checks, and limits in words.
+
+
+def _integer_params() -> list[tuple]:
+    """The params whose values (or items) are integers, walked here."""
+    return [path for path, node in params()
+            if "integer" in loader.types(node) or "integer" in loader.types(item_of(path) or {})]
+
+
+def test_the_reference_lists_what_only_this_validator_checks(markdown):
+    """A float for an integer param is the validator's own check: listed before the contents, linked from each such param."""
+    integers = _integer_params()
+    # The documented facts name one integer param: the check is not vacuous.
+    assert [dotted(path) for path in integers] == [
+        entry["param"] for entry in documented.data()["params"] if entry.get("type") == "integer"]
+    head = markdown[:markdown.index("## Contents")]
+    assert '## <a id="only-this-validator"></a>Checked by this validator only' in head
+    bullet = next(line for line in head.splitlines() if line.startswith("- A float for an integer param"))
+    assert bullet.startswith(
+        "- A float for an integer param, even one with no fraction such as `3.0`, is `parameter_invalid_integer`. "
+        "JSON Schema counts `3.0` as an integer, so an engine given the schemas accepts it; "
+        "but stripe-python sends the text `3.0`, which Stripe rejects. Integer params: ")
+    assert bullet.endswith(", ".join(f"[`{dotted(p)}`](#{dotted(p)})" for p in integers) + ".")
+    for path, _ in params():
+        lines = [line for line in section(markdown, path).splitlines() if line.startswith("- **Not a float:**")]
+        assert lines == (["- **Not a float:** A float, even one with no fraction (`3.0`), is "
+                          "`parameter_invalid_integer`: stripe-python sends the text `3.0`, which Stripe rejects. "
+                          "([Why other engines accept it](#only-this-validator))"] if path in integers else []), path
+    page = render_html()
+    assert '<h2 id="only-this-validator">Checked by this validator only</h2>' in page
+    assert page.count('(<a href="#only-this-validator">why other engines accept it</a>)') == len(integers)
+
+
+def test_what_the_list_says_holds_here_and_not_in_a_json_schema_engine():
+    """3.0 at an integer param: parameter_invalid_integer from validate(); stock jsonschema, given the bundle, accepts it."""
+    from jsonschema import Draft202012Validator
+
+    from validator.bundle import bundle
+    from validator.docs import nest
+
+    engine = Draft202012Validator(bundle())
+    integers = _integer_params()
+    assert integers
+    for path in integers:
+        item = "integer" not in loader.types(loader.at(path))  # an array of integers: its items are
+        where = path + (0,) if item else path
+        payload, control = (nest(path, [3.0]), nest(path, [3.5])) if item else (nest(path, 3.0), nest(path, 3.5))
+        assert [e.code for e in validator.iter_errors(payload) if e.path == where] == ["parameter_invalid_integer"]
+        assert [e for e in engine.iter_errors(payload) if tuple(e.absolute_path) == where] == []
+        assert [e for e in engine.iter_errors(control) if tuple(e.absolute_path) == where] != []
+
+
+def test_limits_and_the_float_rule_are_read_from_any_schema(schema_copy):
+    """Lengths, patterns and item counts in words (singular for 1); an array of integers gets the float rule."""
+    path = schema_copy / "customer-sheet.json"
+    schema = json.loads(path.read_text())
+    schema["properties"]["features"]["properties"].update({
+        "zz_text": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "^a(\\.b)?$",
+                    "description": "A string only this test knows."},
+        "zz_counts": {"type": "array", "maxItems": 1, "items": {"type": "integer", "maximum": 3},
+                      "description": "Integers only this test knows."},
+    })
+    path.write_text(json.dumps(schema))
+
+    markdown = render_markdown()
+    base = ("components", "customer_sheet", "features")
+    text = section(markdown, base + ("zz_text",))
+    assert ("- **Limit:** at most `5000` characters, at least `1` character, "
+            "matching the regular expression `^a(\\.b)?$`") in text
+    assert "Not a float" not in text
+    counts = section(markdown, base + ("zz_counts",))
+    assert "- **Limit:** at most `1` item, at most `3`" in counts
+    assert "- **Not a float:** A float item, even one with no fraction (`3.0`), is `parameter_invalid_integer`" in counts
+    assert ("[`components.customer_sheet.features.zz_counts`](#components.customer_sheet.features.zz_counts)"
+            " (its items)") in markdown[:markdown.index("## Contents")]
+    page = render_html()
+    assert ("at most <code>5000</code> characters, at least <code>1</code> character, "
+            "matching the regular expression <code>^a(\\.b)?$</code>") in page
 
 
 # --- Secrets: a value at a position marked x-secret is never shown, whatever the field.
@@ -488,7 +568,11 @@ def _lint_codes(markdown, path) -> list[str]:
 
 
 def test_each_param_has_a_lint_note_for_each_check_that_can_warn_about_it(markdown):
-    """The x-lint entries that name a param, and the checks that need no annotation, by what lint does."""
+    """The x-lint entries that name a param, and the x-idPrefix check, by what lint does.
+
+    Only warnings about a value the checker accepts at that param count: a
+    value that is an error there is documented as an error, not as lint.
+    """
     from validator.docs import nest
 
     probes = {ID_PREFIX_UNEXPECTED: "zz"}
@@ -500,7 +584,10 @@ def test_each_param_has_a_lint_note_for_each_check_that_can_warn_about_it(markdo
             if where[-1] == 0 and item_of(path) is None:
                 continue
             for code, probe in probes.items():
-                warnings = validator.lint(nest(path, wrap(probe)))
+                payload = nest(path, wrap(probe))
+                if any(error.path == where for error in validator.iter_errors(payload)):
+                    continue
+                warnings = validator.lint(payload)
                 expected += [code for warning in warnings if warning.code == code and warning.path == where]
         assert sorted(_lint_codes(markdown, path)) == sorted(expected), dotted(path)
         noted += bool(expected)

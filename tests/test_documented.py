@@ -1,7 +1,8 @@
 """The schemas against the documented facts, both ways, and the facts against behaviour.
 
-documented_params.json is written from the API reference and stripe-python,
-never from the schemas, so the schemas cannot bend it: a param, type,
+documented_params.json is written from the API reference, stripe-python,
+Stripe's OpenAPI spec3, Stripe's API answers and its documentation, never
+from the schemas, so the schemas cannot bend it: a param, type,
 required-ness, enum value, default, limit or rule that the schemas have and
 the facts do not (an invention) fails here, and so does one the facts have
 and the schemas lost.  The schemas are read through `validator.loader` (its
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from pathlib import Path
 
 import documented
 import validator
@@ -114,6 +117,11 @@ def _conditional(path, body):
     return {path + (wanted,): (path + (name,), sub["const"]) for wanted in body["then"]["required"]}
 
 
+def _pattern(path, body):
+    """The pattern of a rule that is one ``pattern`` on a string, or None for another shape."""
+    return body["pattern"] if set(body) == {"pattern"} and isinstance(body["pattern"], str) else None
+
+
 def _at_least_one(path, body):
     """``(members, value)`` from an anyOf whose branches each require one member set to a const, or None."""
     if set(body) != {"anyOf"}:
@@ -138,22 +146,25 @@ def _at_least_one(path, body):
 
 @functools.cache
 def schema_rules():
-    """What the schemas' titled ``allOf`` rules say: conditions, at-least-one rules, and what could not be read."""
-    conditions, groups, unread = {}, {}, []
+    """What the schemas' titled ``allOf`` rules say: conditions, at-least-one rules, patterns, and what could not be read."""
+    conditions, groups, patterns, unread = {}, {}, {}, []
     for path, node in nodes().items():
         for entry in node.get("allOf", ()):
             title = entry.get("title") if isinstance(entry, dict) else None
             body = {k: v for k, v in entry.items() if k not in annotations()} if title else None
             condition = _conditional(path, body) if body else None
             group = _at_least_one(path, body) if body and condition is None else None
+            pattern = _pattern(path, body) if body and condition is None and group is None else None
             if condition:
                 conditions.update({wanted: (*when, title) for wanted, when in condition.items()})
             elif group:
                 groups[path] = (*group, title)
+            elif pattern is not None:
+                patterns[path] = (pattern, title)
             else:
                 unread.append(f"schemas have a rule {title or '(untitled)'!r} at {bracket(path)} "
                               "that the documented facts do not describe")
-    return conditions, groups, unread
+    return conditions, groups, patterns, unread
 
 
 # --- the comparison, both ways -------------------------------------------------------------
@@ -161,14 +172,41 @@ def schema_rules():
 def test_the_facts_file_is_whole():
     """Every entry says where its facts come from, and quotes it."""
     sources = documented.data()["sources"]
-    assert set(sources) == {"reference", "stripe-python"}
+    assert set(sources) == {"reference", "stripe-python", "openapi", "stripe-api", "stripe-docs"}
+    empty = documented.empty_value()
+    assert empty["source"] in sources and empty["message"] in empty["says"] and f'"code": "{empty["code"]}"' in empty["says"]
     for path, entry in FACTS.items():
         assert entry["source"] in sources and entry["says"] and all(q.strip() for q in entry["says"]), path
+        for also in entry.get("also", ()):
+            assert also["source"] in sources and also["says"] and all(q.strip() for q in also["says"]), path
+        assert set(entry.get("limits", {})) <= set(documented.LIMIT_CODES), path
         assert entry["type"] in OTHER_TYPES and entry.get("items", {}).get("type", "string") in OTHER_TYPES, path
         assert entry["required"] in (True, False) or set(entry["required"]) == {"if", "is"}, path
         assert path[:-1] in FACTS or len(path) == 1, f"{bracket(path)} has no documented parent"
         assert ("items" in entry) == (entry["type"] == "array"), path
     assert len(FACTS) == len(documented.data()["params"]), "a param is listed twice"
+
+
+SPEC3 = Path(__file__).parent / "drift_data" / "spec3-customer-session.json"
+
+
+def _holds(document, key, value) -> bool:
+    """Whether some object in `document` has `key` with exactly `value`."""
+    if isinstance(document, dict):
+        return (key in document and same(document[key], value)) or any(_holds(v, key, value) for v in document.values())
+    return isinstance(document, list) and any(_holds(v, key, value) for v in document)
+
+
+def test_the_openapi_quotes_are_stripes_spec3_text():
+    """Each quote from spec3 is a ``"key": value`` member found as it is in Stripe's text of the endpoint."""
+    document = json.loads(SPEC3.read_text(encoding="utf-8"))
+    assert documented.data()["sources"]["openapi"].count(document["x-source"]["commit"]) == 1
+    quoted = [quote for entry in FACTS.values() for also in entry.get("also", ()) if also["source"] == "openapi"
+              for quote in also["says"]]
+    assert len(quoted) == 4
+    for quote in quoted:
+        ((key, value),) = json.loads("{" + quote + "}").items()
+        assert _holds(document, key, value), quote
 
 
 def test_the_schemas_describe_the_api_version_stripe_python_types():
@@ -255,7 +293,7 @@ def test_limits_are_the_documented_ones():
 
 
 def test_rules_are_the_documented_ones():
-    conditions, groups, found = schema_rules()
+    conditions, groups, patterns, found = schema_rules()
     found = list(found)
     for path in FACTS.keys() | conditions.keys():
         have = conditions.get(path)
@@ -283,7 +321,32 @@ def test_rules_are_the_documented_ones():
         if not same(have[1:], want[1:]):
             found.append(f"schemas' rule at {bracket(path)} wants {show(have[1])} with code {have[2]!r}; "
                          f"the documented facts say {show(want[1])} with code {want[2]!r}")
+    facts_patterns = dict(documented.expandable())
+    for path in facts_patterns.keys() | patterns.keys():
+        have, want = patterns.get(path), facts_patterns.get(path)
+        if want is None:
+            found.append(f"schemas have a pattern rule {have[1]!r} at {bracket(path)} that the documented facts do not")
+        elif have is None:
+            found.append(f"the documented facts restrict {bracket(path)} to expandable fields, which the schemas do not")
+        else:
+            if have[1] != want["code"]:
+                found.append(f"schemas report a bad {bracket(path)} as {have[1]!r}, not {want['code']!r}")
+            found += [f"schemas' pattern at {bracket(path)} {'accepts' if ok else 'refuses'} {show(name)}, "
+                      f"which the documented facts {'do not allow' if ok else 'allow'}"
+                      for name, allowed in expansion_cases(want) if (ok := re.search(have[0], name) is not None) != allowed]
     assert found == [], "\n".join(found)
+
+
+def expansion_cases(expandable) -> list:
+    """``(name, allowed)`` by the documented expansion facts: each field and paths under it up to the depth, and near misses."""
+    cases = []
+    for field in expandable["fields"]:
+        for levels in range(1, expandable["depth"] + 2):
+            path = ".".join([field] + ["invoice_settings", "default_payment_method", "customer", "address"][: levels - 1])
+            cases.append((path, levels <= expandable["depth"]))
+        cases += [(field + ".", False), (field + "..a", False), ("." + field, False), (field.upper(), False),
+                  (field + "_account", False), (field + " ", False), ("x" + field, False)]
+    return cases + [("", False), ("components", False), ("foo", False)]
 
 
 def test_every_constraint_in_the_schemas_is_one_the_facts_describe():
@@ -355,7 +418,8 @@ def test_documented_enum_values_are_accepted_and_near_misses_rejected():
 OTHER_TYPES = {
     "boolean": ["true", 1, None, {}],
     "string": [1, True, None, ["x"]],
-    "integer": [2.5, "3", True, None],
+    # 3.0 is an integer to JSON Schema, but stripe-python sends it as "3.0", which Stripe refuses as an integer.
+    "integer": [2.5, 3.0, "3", True, None],
     "array": ["x", True, {"0": "x"}],
     "object": ["x", True, []],
 }
@@ -378,17 +442,78 @@ def test_documented_types_are_accepted_and_other_types_rejected():
                 assert errors(payload) == [(path + (0,), PARAMETER_INVALID_TYPE)], f"[{show(wrong)}] at {bracket(path)}"
 
 
+def _string_of(entry, length):
+    """A string of `length` characters that the facts allow on its own where `length` is within its limits."""
+    if "expandable" in entry:
+        field = entry["expandable"]["fields"][0]
+        return field if length == len(field) else (field + "." + "a" * length)[:length]
+    return "c" * length
+
+
+def _limit_cases(entry, keyword, limit):
+    """``(value at the limit, value past it)`` for one documented limit."""
+    if keyword == "maximum":
+        return limit, limit + 1
+    if keyword == "maxLength":
+        return _string_of(entry, limit), _string_of(entry, limit + 1)
+    if keyword == "minLength":
+        return documented.sample(entry), _string_of(entry, limit - 1)
+    raise AssertionError(f"no check written for the documented {keyword}")
+
+
 def test_documented_limits_hold_exactly():
+    checked = []
+    for path, entry in FACTS.items():
+        places = [(path, entry, lambda v: v)]
+        if "items" in entry:
+            places.append((path + (0,), entry["items"], lambda v: [v]))
+        for where, facts, wrap in places:
+            for keyword, limit in facts.get("limits", {}).items():
+                checked.append(keyword)
+                at_limit, past = _limit_cases(facts, keyword, limit)
+                accepted = documented.put(documented.payload(near=path[:-1]), path, wrap(at_limit))
+                assert errors_at(accepted, path) == [], f"{show(at_limit)[:60]} at {bracket(where)} is rejected ({keyword} {limit})"
+                rejected = documented.put(documented.payload(near=path[:-1]), path, wrap(past))
+                assert errors(rejected) == [(where, documented.LIMIT_CODES[keyword])], (
+                    f"{show(past)[:60]} ({len(past) if isinstance(past, str) else past}) at {bracket(where)}: {keyword} {limit}")
+    # The documented maximum of the redisplay limit; Stripe's spec3 lengths (customer, customer_account, expand
+    # entries); and an empty value refused (minLength 1) where the value is a free string.
+    assert sorted(checked) == ["maxLength"] * 3 + ["maximum"] + ["minLength"] * 3
+
+
+def _named(path) -> str:
+    """The param as Stripe names it in an error: bracket notation, array items by their index."""
+    parts = [str(part) for part in path]
+    return parts[0] + "".join(f"[{part}]" for part in parts[1:])
+
+
+def test_an_empty_string_at_any_param_is_stripes_parameter_invalid_empty():
+    """Stripe reads an empty value as unsetting the param, which a create refuses: its code and its message, exactly."""
+    fact = documented.empty_value()
     checked = 0
     for path, entry in FACTS.items():
-        for keyword, limit in entry.get("limits", {}).items():
-            assert keyword == "maximum", f"no check written for the documented {keyword} of {bracket(path)}"
+        places = [(path, "")] + ([(path + (0,), [""])] if "items" in entry else [])
+        for where, value in places:
             checked += 1
-            at_limit = documented.put(documented.payload(near=path[:-1]), path, limit)
-            assert errors_at(at_limit, path) == [], f"{limit} at {bracket(path)} is rejected; the documented maximum is {limit}"
-            above = documented.put(documented.payload(near=path[:-1]), path, limit + 1)
-            assert errors(above) == [(path, PARAMETER_ABOVE_MAXIMUM)], f"{limit + 1} at {bracket(path)}"
-    assert checked == 1
+            payload = documented.put(documented.payload(near=path[:-1]), path, value)
+            found = [(e.path, e.code, e.message) for e in validator.iter_errors(payload)]
+            name = _named(where)
+            assert found == [(where, fact["code"], fact["message"].replace("'P'", f"'{name}'"))], f"'' at {name}"
+    assert checked == len(FACTS) + sum("items" in entry for entry in FACTS.values())
+
+
+def test_documented_expansions_are_accepted_and_others_refused():
+    cases = documented.expandable()
+    assert cases
+    for where, fact in cases:
+        path = where[:-1]
+        for name, allowed in expansion_cases(fact):
+            if name == "":
+                continue  # an empty value: Stripe's own code, above
+            payload = documented.put(documented.payload(near=path[:-1]), path, [name])
+            assert errors(payload) == ([] if allowed else [(where, fact["code"])]), f"{show(name)} at {bracket(where)}"
+        every = [name for name, allowed in expansion_cases(fact) if allowed]
+        assert errors(documented.put(documented.payload(near=path[:-1]), path, every)) == []
 
 
 def test_required_params_are_required_and_optional_ones_are_not():

@@ -257,10 +257,10 @@ def test_translated_conditions_agree_with_jsonschema():
     keys = sorted({key for when in found for key in json.dumps(when).split('"') if key.isidentifier()})
     for when in found:
         assert conditions.supported(when), when
-        faults = conditions.compile(when)
+        faults, holds = conditions.compile(when), conditions.holds(when)
         stock = Draft202012Validator(when)
         for key in keys:
             for value in values:
                 for other in ({}, {"enabled": False}, {key: {"enabled": value}}):
                     v = {key: value, **other}
-                    assert (faults(v, ()) == []) == stock.is_valid(v), (when, v)
+                    assert (faults(v, ()) == []) == stock.is_valid(v) == holds(v), (when, v)

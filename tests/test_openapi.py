@@ -7,8 +7,10 @@ tests/test_conformance.py, on the conformance corpus.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from urllib.parse import parse_qsl
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -48,8 +50,8 @@ def test_form_body_refers_to_the_root_component():
 def test_responses_refer_to_the_object_and_the_error_components():
     doc = document()
     responses = doc["paths"][PATH][METHOD]["responses"]
-    assert set(responses) == {"200", "default"}
-    for status, root in (("200", loader.RESPONSE_FILE), ("default", loader.ERROR_FILE)):
+    assert set(responses) == {"200", "401", "default"}
+    for status, root in (("200", loader.RESPONSE_FILE), ("401", loader.ERROR_FILE), ("default", loader.ERROR_FILE)):
         assert list(responses[status]["content"]) == [RESPONSE_MEDIA_TYPE] == ["application/json"]
         name = responses[status]["content"][RESPONSE_MEDIA_TYPE]["schema"]["$ref"].removeprefix("#/components/schemas/")
         component = doc["components"]["schemas"][name]
@@ -60,13 +62,55 @@ def test_responses_refer_to_the_object_and_the_error_components():
     assert next(iter(doc["components"]["schemas"])) == _body(doc)["schema"]["$ref"].rsplit("/", 1)[1]
 
 
-def test_nested_params_are_deep_objects():
-    doc = document()
-    encoding = _body(doc)["encoding"]
-    nested = [key for key, sub in ((k, loader.at((k,))) for k in loader.root()["properties"])
-              if sub.get("type") in ("object", "array")]
-    assert sorted(encoding) == sorted(nested) and nested
+def _nested():
+    """The top-level params that are objects or arrays, read from the schema files."""
+    found = {}
+    for key in loader.root()["properties"]:
+        kind = loader.at((key,)).get("type")
+        if kind in ("object", "array"):
+            found[key] = kind
+    return found
+
+
+def test_deep_object_only_for_object_params():
+    """OpenAPI defines deepObject for objects; an array param gets no encoding entry (the extension covers it)."""
+    encoding = _body(document())["encoding"]
+    nested = _nested()
+    assert set(nested.values()) == {"object", "array"}, "the schemas have both kinds: else this test says less"
+    assert sorted(encoding) == sorted(key for key, kind in nested.items() if kind == "object")
     assert all(e == {"style": "deepObject", "explode": True} for e in encoding.values())
+
+
+def test_the_wire_format_is_stated():
+    doc = document()
+    body = _body(doc)
+    extension = body["x-stripeEncoding"]
+    assert extension["object"] == "a[b]=v" and extension["array"] == "a[0]=v&a[1]=w"
+    for text in (extension["description"], doc["paths"][PATH][METHOD]["requestBody"]["description"]):
+        assert "`a[b]=v`" in text and "`a[0]=v&a[1]=w`" in text and "deepObject" in text
+    # The whole-body example is the reference's request as stripe-python sends it (tests/test_form.py).
+    example = parse_qsl(extension["example"], strict_parsing=True)
+    assert ("components[pricing_table][enabled]", "true") in example
+    # Each nested param says how it goes on the wire, with its own name in brackets.
+    params = doc["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    for key, kind in _nested().items():
+        description = params[key]["description"]
+        assert description.startswith(loader.root()["properties"][key]["description"])
+        assert re.search(rf"`{re.escape(key)}\[{'0' if kind == 'array' else '[a-z_]+'}\][^`]*=[^`]+`", description), \
+            description
+
+
+def test_security_bearer_or_basic():
+    doc = document()
+    schemes = doc["components"]["securitySchemes"]
+    assert {(s["type"], s["scheme"]) for s in schemes.values()} == {("http", "bearer"), ("http", "basic")}
+    # Stripe's own description names them so: the document can join it without a clash.
+    assert set(schemes) == {"bearerAuth", "basicAuth"}
+    # Either one: two requirement objects, one scheme each.
+    assert sorted(doc["paths"][PATH][METHOD]["security"], key=str) == [{"basicAuth": []}, {"bearerAuth": []}]
+    assert "security" not in doc  # on the operation only: the document can join another one
+    # openapi-spec-validator does not check that a requirement names a declared scheme: this test does.
+    assert {name for entry in doc["paths"][PATH][METHOD]["security"] for name in entry} <= set(schemes)
 
 
 def test_components_are_plain_schemas_with_local_refs():

@@ -149,7 +149,7 @@ def test_documented_constraints_are_enforced(payload, data):
     derived = {}
     for mutant in mutants.break_all(payload, data.draw):
         for path, code in mutant.expected:
-            derived.setdefault((path, code), mutant)
+            derived.setdefault((loader.generic(path), code), mutant)  # an array item at any index
     for path, code in documented.constraints():
         assert (path, code) in derived, f"the schemas do not enforce {code} at {bracket(path)}"
         errors = list(validator.iter_errors(derived[path, code].payload))

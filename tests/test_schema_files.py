@@ -169,3 +169,46 @@ def test_only_annotations_stand_beside_a_ref(path):
     assert found == [], "; ".join(
         f"{path.name}#{pointer}: {key!r} beside $ref (loader.node would let it replace the target's "
         f"{key!r}; only annotations may stand there: put it in the target)" for pointer, key in found)
+
+
+# --- the expand entries and the response's expandable fields ------------------------------------
+# The request's list of fields to expand (the param marked x-expansions) takes what Stripe expands
+# (its expansion docs: an expandable field, or a dotted path under it, four levels at most); the
+# response schema marks each expandable field x-expandable.  The rule's pattern is data in the
+# request schema: it must agree with those marks.
+
+
+def _expandable_fields() -> list[str]:
+    """The dotted names of the response fields marked x-expandable."""
+    return [".".join(path) for path, node in loader.walk(loader.RESPONSE_FILE) if "x-expandable" in node]
+
+
+def _expansion_patterns() -> list[str]:
+    """The patterns of the documented rules on the items of the param marked x-expansions."""
+    [(path, _)] = [(path, node) for path, node in loader.walk() if node.get("x-expansions") is True]
+    items = loader.at(path + (0,))
+    return [rule["pattern"] for rule in items.get("allOf", ()) if "pattern" in rule]
+
+
+def test_the_expand_pattern_takes_exactly_the_expandable_fields_and_paths_under_them():
+    fields, [pattern] = _expandable_fields(), _expansion_patterns()
+    assert fields, "the response marks no field x-expandable"
+    for field in fields:
+        for below in ([], ["a"], ["a", "b"], ["invoice_settings", "default_payment_method", "customer"]):
+            name = ".".join([field, *below])
+            assert re.search(pattern, name), name
+        for name in (f"{field}.a.b.c.d", f"{field}.", f"{field}..a", f".{field}", f"{field}x", f"x{field}", ""):
+            assert not re.search(pattern, name), name
+    others = [key for key in loader.root(loader.RESPONSE_FILE)["properties"] if key not in fields]
+    assert others and not [key for key in others if re.search(pattern, key)]
+
+
+def test_the_expand_pattern_anchors_the_whole_entry_in_every_engine():
+    """ECMA-262 (ajv), Rust (jsonschema-rs) and Python's re read the pattern alike on these entries."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    [pattern] = _expansion_patterns()
+    check = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+    for name in ("customer", "customer.a.b.c", "customer.a.b.c.d", " customer", "customer ", "a customer"):
+        assert check.is_valid(name) is bool(re.search(pattern, name)), name
+    # A final newline is where Python's `$` differs (it matches before it); ECMA-262 and Rust do not.
+    assert not check.is_valid("customer\n")

@@ -210,6 +210,61 @@ def test_the_wire_body_is_judged_none_is_not_sent(listener):
     assert listener.requests[0][2] == validator.form.encode(VALID)
 
 
+AS_SENT = " (as sent: stripe-python's form body, where every value is text and None, {} and [] are left out)"
+
+
+@pytest.mark.parametrize("params, expected", [
+    # 1 for a boolean: stripe-python sends the text "1"; validate() on the dict would say "not 1".
+    ({"components": {"active_entitlements": {"enabled": 1}}},
+     "components[active_entitlements][enabled] must be a boolean, not the string '1'" + AS_SENT + "."),
+    # {} is not sent at all, so what Stripe would miss is the param itself.
+    ({"customer": "cus_1", "components": {}}, "Missing required param: components" + AS_SENT + "."),
+    ({"components": {"payment_element": {"enabled": True, "features": {"payment_method_redisplay_limit": 11}}}},
+     "components[payment_element][features][payment_method_redisplay_limit] must be at most 10; got 11" + AS_SENT + "."),
+])
+def test_messages_say_they_describe_the_encoded_body(listener, params, expected):
+    """An HTTPClient only ever sees the encoded body: each message says that is what it judged."""
+    with pytest.raises(validator.ValidationError) as raised:
+        client(listener.base, stripe.RequestsClient()).v1.customer_sessions.create(params=params)
+    assert [error.message for error in raised.value.errors] == [expected]
+    assert str(raised.value) == f"1 invalid parameter:\n  - {expected} [{raised.value.errors[0].code}]"
+    assert raised.value.__cause__ is None and listener.connections == 0
+
+
+def test_python_s_integer_digits_limit_is_a_validation_error(listener):
+    """A process may set Python's integer-digits limit below the decoder's own: still a ValidationError."""
+    import sys
+
+    if not hasattr(sys, "set_int_max_str_digits"):
+        pytest.skip("this Python has no integer-digits limit")
+    http = validator.http_client(stripe.RequestsClient())
+    body = validator.form.encode(VALID) + "&components[payment_element][enabled]=true" \
+        "&components[payment_element][features][payment_method_redisplay_limit]=" + "9" * 1000
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        with pytest.raises(validator.ValidationError) as raised:
+            http.request("post", f"{listener.base}/v1/customer_sessions", {}, body)
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert len(str(raised.value)) < 300 and "9" * 50 not in str(raised.value)
+    assert listener.connections == 0
+
+
+def test_any_other_value_error_is_a_validation_error_about_the_body(listener, monkeypatch):
+    def broken(body):
+        raise ValueError("x" * 500)
+
+    monkeypatch.setattr(validator.form, "decode", broken)
+    http = validator.http_client(stripe.RequestsClient())
+    with pytest.raises(validator.ValidationError) as raised:
+        http.request("post", f"{listener.base}/v1/customer_sessions", {}, validator.form.encode(VALID))
+    (error,) = raised.value.errors
+    assert (error.param, error.path, error.code) == ("", (), "parameter_invalid")
+    assert error.message == f"The request body could not be checked ({'x' * 40}…)."
+    assert isinstance(raised.value.__cause__, ValueError) and listener.connections == 0
+
+
 def test_a_body_that_cannot_be_decoded_is_a_validation_error(listener):
     spy = Spy(stripe.RequestsClient())
     with pytest.raises(validator.ValidationError) as raised:

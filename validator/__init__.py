@@ -7,6 +7,20 @@ jsonschema imported, on first use.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers (nothing is imported at run time)
+    from . import bundle, form, openapi
+    from .check import Checker, params, response
+    from .defaults import fill_defaults
+    from .errors import Error, ParamError, ValidationError
+    from .linting import LintWarning, lint
+    from .loader import registry, schema
+    from .stripe_client import http_client
+
+    validate = params.validate
+    is_valid = params.is_valid
+    iter_errors = params.iter_errors
 
 #: The package version; pyproject.toml reads it from here (the one place it is stated).
 __version__ = "0.2.0"
@@ -59,7 +73,7 @@ _SUBMODULES = {"bundle": "validator.bundle", "form": "validator.form", "openapi"
 _METHODS = ("validate", "is_valid", "iter_errors")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _METHODS:
         from .check import params
 
@@ -78,5 +92,5 @@ def __getattr__(name: str):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

@@ -92,6 +92,10 @@ class UnknownExpansion(Error, ValueError):
         self.index, self.name = index, name
 
 
+def _unbuilt(*args: Any) -> dict[str, Any]:
+    raise AssertionError("a field that holds no object has no answer function")
+
+
 class _Field:
     """What the answer needs to know about one field of the response plan, worked out once."""
 
@@ -114,7 +118,8 @@ class _Field:
         self.item = _Field(node.items) if node.items is not None else None
         self.copied = self.generate is None and self.fixed is _ABSENT and not self.keys and self.item is None
         self.static = self._static()  # the value when not sent, where it is the same in every answer
-        self.build: Callable[..., dict] | None = None  # for an object: answers it from what was sent (`_compile`)
+        # For an object: answers it from what was sent (made by `_compile` once the tree is whole).
+        self.build: Callable[..., dict[str, Any]] = _unbuilt
 
     def _static(self) -> Any:
         if self.generate is not None:
@@ -228,7 +233,7 @@ def _answer_sent(out: Source, sub: _Field, target: str) -> None:
         out.line(f"{target} = _value({out.bind(sub, 'field')}, given, expand, now, keep)")
 
 
-def _copy(value):
+def _copy(value: Any) -> Any:
     """JSON data the caller may keep: containers copied (faster than deepcopy for data this small), scalars as they are."""
     if value.__class__ is dict or isinstance(value, dict):
         return {key: _copy(item) for key, item in value.items()}
@@ -237,17 +242,28 @@ def _copy(value):
     return value
 
 
-def expansions_param() -> tuple | None:
+@plan.derived
+def _expansions_param(name: str) -> tuple[str | int, ...] | None:
+    return next((node.path for node in plan.root(name).walk() if node.schema.get(EXPANSIONS) is True), None)
+
+
+def expansions_param() -> tuple[str | int, ...] | None:
     """The path of the request param that lists fields to expand (``x-expansions``), or None."""
-    return next((node.path for node in plan.root().walk() if node.schema.get(EXPANSIONS) is True), None)
+    return _expansions_param(loader.ROOT_FILE)
 
 
-def expandable() -> frozenset:
+@plan.derived
+def _expandable(name: str) -> frozenset[str]:
+    return frozenset(".".join(map(str, node.path)) for node in plan.root(name).walk()
+                     if node.schema.get(EXPANDABLE) is not None)
+
+
+def expandable() -> frozenset[str]:
     """The dotted names of the response fields a request may expand."""
-    return frozenset(".".join(map(str, field.path)) for field in _answers.root().fields() if field.expand_key is not None)
+    return _expandable(loader.RESPONSE_FILE)
 
 
-def expansions(params: dict) -> frozenset:
+def expansions(params: dict[str, Any]) -> frozenset[tuple[str, ...]]:
     """The response paths `params` asks to expand; UnknownExpansion for a name that names no expandable field.
 
     Stripe expands the returned object's expandable fields and, with a dotted
@@ -263,7 +279,7 @@ def expansions(params: dict) -> frozenset:
     if where is None or not isinstance(names, list):
         return frozenset()
     allowed = expandable()
-    found = set()
+    found: set[tuple[str, ...]] = set()
     for index, name in enumerate(names):
         parts = name.split(".")
         field = next((parts[:end] for end in range(1, len(parts) + 1) if ".".join(parts[:end]) in allowed), None)
@@ -273,7 +289,7 @@ def expansions(params: dict) -> frozenset:
     return frozenset(found)
 
 
-def _generated(how: dict, now: int):
+def _generated(how: dict[str, Any], now: int) -> Any:
     if "random" in how:
         return how["random"] + random_text(how["length"])
     if "now" in how:
@@ -281,7 +297,7 @@ def _generated(how: dict, now: int):
     return _copy(how["value"])
 
 
-def _value(field: _Field, sent, expand: frozenset, now: int, keep):
+def _value(field: _Field, sent: Any, expand: frozenset[tuple[str, ...]], now: int, keep: Callable[[Any], Any]) -> Any:
     """What `field` answers for the value `sent` (_ABSENT when not sent)."""
     if sent is _ABSENT:
         if field.static is not _DYNAMIC:
@@ -303,11 +319,12 @@ def _value(field: _Field, sent, expand: frozenset, now: int, keep):
     return keep(sent)
 
 
-def _shared(value):
+def _shared(value: Any) -> Any:
     return value
 
 
-def build(params: dict, expand: frozenset = frozenset(), now: int | None = None, *, fresh: bool = True) -> dict:
+def build(params: dict[str, Any], expand: frozenset[tuple[str, ...]] = frozenset(), now: int | None = None, *,
+          fresh: bool = True) -> dict[str, Any]:
     """The object answering the valid request `params`, in the response schema's field order.
 
     The request's documented defaults fill what `params` leaves out, as
@@ -318,6 +335,4 @@ def build(params: dict, expand: frozenset = frozenset(), now: int | None = None,
     `params` or with other results -- unless `fresh` is false: then parts of
     it are shared, and it must only be read (the server writes it out at once).
     """
-    build = _answers.root().build
-    assert build is not None  # the root is an object: _compile made its function
-    return build(params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)
+    return _answers.root().build(params, expand, int(time.time()) if now is None else now, _copy if fresh else _shared)

@@ -27,9 +27,15 @@ means the same thing.  The engine compiles the schemas as written
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
 from . import loader
+from .errors import Unsupported
+
+#: A schema (or a part of one) as read from JSON.
+Schema = dict[str, Any]
 
 #: The only non-standard keywords a schema file may use, with what they hold.
 #: All are annotations (they never change a verdict) and none survives
@@ -57,13 +63,13 @@ EXTENSIONS = {
 _SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 
 
-def strip_extensions(schema):
+def strip_extensions(schema: Any) -> Any:
     """A copy of `schema` without ``x-`` keywords at any schema position."""
     if isinstance(schema, list):
         return [strip_extensions(item) for item in schema]
     if not isinstance(schema, dict):
         return copy.deepcopy(schema)
-    out = {}
+    out: Schema = {}
     for key, value in schema.items():
         if key.startswith("x-"):
             continue
@@ -93,12 +99,12 @@ _ONE = {"additionalProperties", "items", "contains", "propertyNames", "not", "if
 _MANY = {"allOf", "anyOf", "oneOf", "prefixItems"}
 
 
-def _split_unions(schema, pointer: str, moved: list):
+def _split_unions(schema: Any, pointer: str, moved: list[str]) -> Any:
     """`schema` with each type union beyond "X or null" written as an anyOf; `moved` collects
     the JSON pointers of keywords that no longer sit where the source file has them."""
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: Schema = {}
     for key, value in schema.items():
         where = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
         if key in _SCHEMA_MAPS and isinstance(value, dict):
@@ -115,8 +121,8 @@ def _split_unions(schema, pointer: str, moved: list):
         return out
     if {"unevaluatedProperties", "unevaluatedItems"} & set(out):
         # They see the annotations of their siblings: moved into a branch they would mean something else.
-        raise ValueError(f"{pointer or '/'}: a type union beside unevaluated* cannot be split")
-    specific = set().union(*(_TYPE_KEYWORDS.get(kind, ()) for kind in types))
+        raise Unsupported(f"{pointer or '/'}: a type union beside unevaluated* cannot be split")
+    specific: set[str] = set().union(*(_TYPE_KEYWORDS.get(kind, ()) for kind in types))
     branches = [{"type": kind, **{k: v for k, v in out.items() if k in _TYPE_KEYWORDS.get(kind, ())}}
                 for kind in types]
     moved += [f"{pointer}/{key}" for key in out if key in specific]
@@ -128,9 +134,9 @@ def _split_unions(schema, pointer: str, moved: list):
     return rest
 
 
-def _refs(schema, base: str):
+def _refs(schema: Schema, base: str) -> Iterator[tuple[str, str]]:
     """(resource uri, JSON pointer) of every ``$ref`` in one resource."""
-    stack = [schema]
+    stack: list[Any] = [schema]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
@@ -142,22 +148,23 @@ def _refs(schema, base: str):
             stack.extend(item)
 
 
-def split_unions(resources: dict) -> dict:
+def split_unions(resources: dict[str, Schema]) -> dict[str, Schema]:
     """`resources` (``{$id: schema}``) with type unions split for strict engines, refs checked to still land."""
-    moved, out = {}, {}
+    moved: dict[str, list[str]] = {}
+    out: dict[str, Schema] = {}
     for uri, schema in resources.items():
-        found: list = []
+        found: list[str] = []
         out[uri] = _split_unions(schema, "", found)
         moved[uri] = found
     for uri, schema in resources.items():
         for target, pointer in _refs(schema, uri):
             for place in moved.get(target, ()):
                 if pointer == place or pointer.startswith(place + "/"):
-                    raise ValueError(f"a $ref in {uri} points into {target}#{place}, which the bundle moves")
+                    raise Unsupported(f"a $ref in {uri} points into {target}#{place}, which the bundle moves")
     return out
 
 
-def bundle(name: str = loader.ROOT_FILE, *, portable: bool = True) -> dict:
+def bundle(name: str = loader.ROOT_FILE, *, portable: bool = True) -> Schema:
     """The root schema `name` with every other resource embedded: resolves with no registry at all.
 
     By default the create params are the root; every other file (the
@@ -167,9 +174,9 @@ def bundle(name: str = loader.ROOT_FILE, *, portable: bool = True) -> dict:
     on every call; ``customer-session bundle`` prints it.
     """
     root_id = loader.root_id(name)
-    resources = {uri: strip_extensions(schema) for uri, schema in loader.contents().items()}
+    resources: dict[str, Schema] = {uri: strip_extensions(schema) for uri, schema in loader.contents().items()}
     if portable:
         resources = split_unions(resources)
-    document = resources.pop(root_id)
+    document: Schema = resources.pop(root_id)
     document["$defs"] = {**document.get("$defs", {}), **resources}
     return document

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from . import engine, loader, plan
 from .codegen import Source
 from .errors import ParamError, ValidationError
 from .plan import Node
+
+_T = TypeVar("_T")
 
 # jsonschema-rs reads some Python values more loosely than stock jsonschema
 # (and so this project): a tuple as an array, a Decimal as a number, an int
@@ -122,32 +124,20 @@ def _checks(name: str, slow: dict[str, Callable[[Any], Any]]) -> dict[str, Calla
             with out.block("if ok:"):
                 _look(out, plan.root(name), "v0")
 
-    with out.block("def validate(v0):"):
-        with out.block("try:"):
-            accepted()
-        with out.block("except Exception:"):  # bytes, sets, non-string keys, ...: stock jsonschema explains
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return v0")
-        out.line("return validate_slowly(v0)")
-    with out.block("def is_valid(v0):"):
-        with out.block("try:"):
-            accepted()
-            with out.block("if ok is False:"):
-                out.line("return False  # rejected: jsonschema-rs is never looser than stock jsonschema")
-        with out.block("except Exception:"):
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return True")
-        out.line("return is_valid_slowly(v0)")
-    with out.block("def iter_errors(v0):"):
-        with out.block("try:"):
-            accepted()
-        with out.block("except Exception:"):
-            out.line("ok = False")
-        with out.block("if ok:"):
-            out.line("return iter(())")
-        out.line("return iter_errors_slowly(v0)")
+    # Each check: what it returns for a payload accepted at once, and whether a rejection is final.
+    for function, accept, final in (("validate", "v0", False), ("is_valid", "True", True),
+                                    ("iter_errors", "iter(())", False)):
+        with out.block(f"def {function}(v0):"):
+            with out.block("try:"):
+                accepted()
+                if final:  # jsonschema-rs is never looser than stock jsonschema: its no is the verdict
+                    with out.block("if ok is False:"):
+                        out.line("return False")
+            with out.block("except Exception:"):  # bytes, sets, non-string keys, ...: stock jsonschema explains
+                out.line("ok = False")
+            with out.block("if ok:"):
+                out.line(f"return {accept}")
+            out.line(f"return {function}_slowly(v0)")
     namespace = out.build()
     made = {function: namespace[function] for function in _DOCS}
     for function, check in made.items():
@@ -192,19 +182,21 @@ class Checker:
     def __repr__(self) -> str:
         return f"Checker({self.name!r})"
 
-    def validate(self, obj):
+    def validate(self, obj: _T) -> _T:
         """Return `obj` unchanged if valid; raise ValidationError listing every error otherwise."""
-        return self._build()["validate"](obj)
+        checked: _T = self._build()["validate"](obj)
+        return checked
 
-    def is_valid(self, obj) -> bool:
+    def is_valid(self, obj: object) -> bool:
         """True when `obj` has no error; agrees with `iter_errors`."""
-        return self._build()["is_valid"](obj)
+        return bool(self._build()["is_valid"](obj))
 
-    def iter_errors(self, obj) -> Iterator[ParamError]:
+    def iter_errors(self, obj: object) -> Iterator[ParamError]:
         """Every problem with `obj`, one per param, in a stable order.  Never raises for bad data."""
-        return self._build()["iter_errors"](obj)
+        found: Iterator[ParamError] = self._build()["iter_errors"](obj)
+        return found
 
-    def explain(self, obj, *, parsed: bool = False) -> list[ParamError]:
+    def explain(self, obj: object, *, parsed: bool = False) -> list[ParamError]:
         """The errors of `obj`, worked out in full (no yes/no verdict first).
 
         ``parsed=True``: the caller vouches that `obj` came from a JSON parser
@@ -215,7 +207,7 @@ class Checker:
 
         return list(explain.iter_errors(obj, name=self.name, parsed=parsed))
 
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, Any]:
         """The root schema as a fresh dict (yours to change; the cache is not affected)."""
         return loader.schema(self.name)
 
@@ -236,28 +228,29 @@ class Checker:
         """True when the compiled engine (jsonschema-rs) gives this root's verdicts."""
         return engine.compiled(self.name) is not None
 
-    def _validate_slowly(self, params):
+    def _validate_slowly(self, params: _T) -> _T:
         errors = list(self._iter_errors_slowly(params))
         if errors:
             raise ValidationError(errors)
         return params
 
-    def _is_valid_slowly(self, params) -> bool:
+    def _is_valid_slowly(self, params: object) -> bool:
         from . import explain
         from .plain import scrub
 
         clean, problems = scrub(params, self.name)
-        return not problems and explain.stock(self.name).is_valid(clean) and not explain.integer_floats(clean, self.name)
+        return (not problems and bool(explain.stock(self.name).is_valid(clean))
+                and not explain.integer_floats(clean, self.name))
 
-    def _iter_errors_slowly(self, params) -> Iterator[ParamError]:
+    def _iter_errors_slowly(self, params: object) -> Iterator[ParamError]:
         from .explain import iter_errors
 
         return iter_errors(params, name=self.name)
 
 
 #: The create params' checks (``validator.validate`` and friends are its methods).
-params = Checker(loader.ROOT_FILE, noun="param")
+params: Checker = Checker(loader.ROOT_FILE, noun="param")
 #: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
-response = Checker(loader.RESPONSE_FILE)
+response: Checker = Checker(loader.RESPONSE_FILE)
 loader.on_reset(params.cache_clear)
 loader.on_reset(response.cache_clear)

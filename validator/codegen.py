@@ -91,13 +91,15 @@ class Source:
 def main() -> None:
     """Print the source of every function generated for the installed schemas."""
     import validator
-    from . import answer, linting
+    from . import answer, codegen
 
     validator.params.is_valid({})
     validator.response.is_valid({})
     validator.lint({})
     answer.build({})
-    for filename, text in GENERATED.items():
+    # Run as ``python -m validator.codegen`` this module is ``__main__``, a second copy: the sources
+    # the library generated are in the imported module's GENERATED, not in this copy's.
+    for filename, text in codegen.GENERATED.items():
         print(f"# {filename}\n{text}")
 
 

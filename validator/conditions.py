@@ -22,8 +22,9 @@ from typing import Any, Callable
 from . import loader
 from .codegen import Source
 
+_Path = tuple[str | int, ...]  # a param's position: keys and array indices from the payload down
 #: A compiled condition: the param paths `value` (found at `path`) fails it at; empty when it holds.
-Condition = Callable[[Any, tuple], list]
+Condition = Callable[[Any, _Path], list[_Path]]
 
 #: Each JSON type as a Python test of a JSON value (2020-12: 3.0 is an integer; True is not a number).
 TYPE_TESTS = {
@@ -73,14 +74,21 @@ def _type_test(kinds: Any, var: str) -> str:
     return " or ".join(f"({TYPE_TESTS[kind].format(var)})" for kind in names) or "False"
 
 
-def _emit(source: Source, schema: Any, var: str, path: str) -> None:
-    """Statements appending to ``found`` the param paths the value in `var` (at `path`) fails `schema` at."""
+def _emit(source: Source, schema: Any, var: str, path: str, mode: str) -> None:
+    """Statements checking the value in `var` (found at `path`) against `schema`.
+
+    `mode` "faults": each failure appends the param it is about to ``found``;
+    "holds": the first failure returns False.
+    """
+    def fail(where: str) -> None:
+        source.line(f"found.append({where})" if mode == "faults" else "return False")
+
     if schema is True:
         return
     if schema is False or not isinstance(schema, dict):
         if schema is not False:
             raise _Unsupported("a schema that is not an object")
-        source.line(f"found.append({path})")
+        fail(path)
         return
     unknown = set(schema) - _ANNOTATIONS - {"type", "required", "properties", "const", "enum", "not", "anyOf", "allOf"}
     if unknown:
@@ -88,53 +96,57 @@ def _emit(source: Source, schema: Any, var: str, path: str) -> None:
     is_dict = TYPE_TESTS["object"].format(var)
     if "type" in schema:
         with source.block(f"if not ({_type_test(schema['type'], var)}):"):
-            source.line(f"found.append({path})")
+            fail(path)
     if "const" in schema:
         with source.block(f"if not {_equals(source, var, schema['const'])}:"):
-            source.line(f"found.append({path})")
+            fail(path)
     if "enum" in schema:
         allowed = " or ".join(_equals(source, var, value) for value in schema["enum"]) or "False"
         with source.block(f"if not ({allowed}):"):
-            source.line(f"found.append({path})")
+            fail(path)
     required = schema.get("required", ())
     properties = schema.get("properties", {})
     if required or properties:
         with source.block(f"if {is_dict}:"):
             for key in required:
                 with source.block(f"if {source.literal(key)} not in {var}:"):
-                    source.line(f"found.append({path} + ({source.literal(key)},))")
+                    fail(f"{path} + ({source.literal(key)},)")
             for key, sub in properties.items():
                 inner = source.variable()
                 with source.block(f"if {source.literal(key)} in {var}:"):
                     source.line(f"{inner} = {var}[{source.literal(key)}]")
-                    _emit(source, sub, inner, f"{path} + ({source.literal(key)},)")
+                    _emit(source, sub, inner, f"{path} + ({source.literal(key)},)", mode)
     for keyword in ("not", "anyOf", "allOf"):
         if keyword not in schema:
             continue
         branches = [schema[keyword]] if keyword == "not" else schema[keyword]
         if not isinstance(branches, list) or not branches:
             raise _Unsupported(keyword)
-        names = [source.bind(_compiled(branch), "branch") for branch in branches]
+        # Sub-conditions are asked whether they hold; only this one's own param is named.
+        names = [source.bind(_made(branch, "holds"), "branch") for branch in branches]
         if keyword == "allOf":
-            for name in names:
-                source.line(f"found.extend({name}({var}, {path}))")
+            test = " and ".join(f"{name}({var})" for name in names)
         elif keyword == "not":
-            with source.block(f"if not {names[0]}({var}, {path}):"):
-                source.line(f"found.append({path})")
+            test = f"not {names[0]}({var})"
         else:
-            calls = " and ".join(f"{name}({var}, {path})" for name in names)
-            with source.block(f"if {calls}:"):
-                source.line(f"found.append({path})")
+            test = " or ".join(f"{name}({var})" for name in names)
+        with source.block(f"if not ({test}):"):
+            fail(path)
+
+
+def _made(schema: Any, mode: str) -> Callable[..., Any]:
+    source = Source(f"condition ({mode})")
+    source.namespace["_equal"] = equal
+    with source.block("def faults(value, path):" if mode == "faults" else "def holds(value):"):
+        if mode == "faults":
+            source.line("found = []")
+        _emit(source, schema, "value", "path" if mode == "faults" else "()", mode)
+        source.line("return found" if mode == "faults" else "return True")
+    return source.function(mode)
 
 
 def _compiled(schema: Any) -> Condition:
-    source = Source("condition")
-    source.namespace["_equal"] = equal
-    with source.block("def faults(value, path):"):
-        source.line("found = []")
-        _emit(source, schema, "value", "path")
-        source.line("return found")
-    return source.function("faults")
+    return _made(schema, "faults")
 
 
 def _by_engine(schema: Any) -> Condition:
@@ -159,7 +171,7 @@ def _by_engine(schema: Any) -> Condition:
                 continue
         return False
 
-    def faults(value: Any, path: tuple) -> list:
+    def faults(value: Any, path: _Path) -> list[_Path]:
         return [] if holds(value) else [path]
 
     return faults
@@ -185,6 +197,25 @@ def compile(schema: Any) -> Condition:  # noqa: A001 - the word for what it does
     return made
 
 
+_HOLDS: dict[int, tuple[Any, Callable[[Any], bool]]] = {}
+
+
+def holds(schema: Any) -> Callable[[Any], bool]:
+    """The condition `schema` as a function ``holds(value) -> bool`` (what lint asks); made once."""
+    known = _HOLDS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    try:
+        made: Callable[[Any], bool] = _made(schema, "holds")
+    except _Unsupported:
+        by_engine = _by_engine(schema)
+
+        def made(value: Any) -> bool:
+            return not by_engine(value, ())
+    _HOLDS[id(schema)] = (schema, made)
+    return made
+
+
 def supported(schema: Any) -> bool:
     """True when `schema` is in the subset (its faults name params, not just the object)."""
     try:
@@ -195,3 +226,4 @@ def supported(schema: Any) -> bool:
 
 
 loader.on_reset(_COMPILED.clear)
+loader.on_reset(_HOLDS.clear)

@@ -24,9 +24,10 @@ def _copy(value: Any, node: Node) -> Any:
     return value
 
 
-def _fill(value: dict, node: Node) -> dict:
+def _fill(value: dict[Any, Any], node: Node) -> dict[Any, Any]:
+    # Any keys: a payload's dict may hold keys that are not strings (carried over as they are).
     keys = node.properties
-    out = {}
+    out: dict[Any, Any] = {}
     for key, item in value.items():
         # Only a str key names a property (a dict may hold any key); what sits elsewhere is carried over.
         sub = keys.get(key) if key.__class__ is str or isinstance(key, str) else None

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import loader
-from .errors import bracket
+from .errors import PARAMETER_INVALID_INTEGER, Path, bracket
 from .linting import ID_PREFIX_UNEXPECTED
 
 #: What the docs show in place of a secret value.
@@ -29,10 +30,14 @@ REDACTED = "(redacted)"
 SECTIONS = {loader.ROOT_FILE: "parameters", loader.RESPONSE_FILE: "returns", loader.ERROR_FILE: "errors"}
 
 
+#: A schema node as read from JSON.
+Schema = dict[str, Any]
+
+
 class Param(NamedTuple):
     """A param (or field) named inside a sentence: renderers turn it into a link."""
 
-    path: tuple
+    path: Path
     root: str = loader.ROOT_FILE
 
 
@@ -42,29 +47,36 @@ class Value(NamedTuple):
     value: object
 
 
-# A phrase is a list of parts: plain text, Param or Value.
+#: A phrase: plain text, params and values, which each renderer writes its own way.
+Phrase = list[str | Param | Value]
+#: How a renderer writes a JSON value: as inline code, or plain.
+Code = Callable[[object], str]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rule:
     """A documented rule: an ``allOf`` entry with a title (its error code)."""
 
     code: str
     message: str
-    lead: list  # a phrase; empty when the structure is not one put into words
-    alternatives: list = field(default_factory=list)  # phrases, one of which must hold
+    lead: Phrase  # empty when the structure is not one put into words
+    alternatives: list[Phrase] = field(default_factory=list)  # one of them must hold
 
 
 @dataclass
 class Entry:
-    """One param (or field): its merged schema node and what the docs say about it."""
+    """One param (or field): its merged schema node and what the docs say about it.
 
-    path: tuple
-    node: dict
-    required: list  # a phrase
-    item: dict | None = None
-    rules: list = field(default_factory=list)
-    children: list = field(default_factory=list)
+    Not frozen: `entries` fills in ``item``, ``rules`` and ``children`` as it
+    walks the schema; nothing changes an entry afterwards.
+    """
+
+    path: Path
+    node: Schema
+    required: Phrase
+    item: Schema | None = None
+    rules: list[Rule] = field(default_factory=list)
+    children: list[Entry] = field(default_factory=list)
     root: str = loader.ROOT_FILE  # the schema file it belongs to
 
     @property
@@ -72,48 +84,49 @@ class Entry:
         return anchor(self.path, self.root)
 
 
-# Limits in words; only keywords a schema actually carries are shown.
+# Limits in words (the words before the value, the unit after it); only keywords a schema actually carries are shown.
 _LIMITS = {
-    "maximum": "at most {}",
-    "exclusiveMaximum": "less than {}",
-    "minimum": "at least {}",
-    "exclusiveMinimum": "more than {}",
-    "maxLength": "at most {} characters",
-    "minLength": "at least {} characters",
-    "maxItems": "at most {} items",
-    "minItems": "at least {} items",
+    "maximum": ("at most", ""),
+    "exclusiveMaximum": ("less than", ""),
+    "minimum": ("at least", ""),
+    "exclusiveMinimum": ("more than", ""),
+    "maxLength": ("at most", "character"),
+    "minLength": ("at least", "character"),
+    "maxItems": ("at most", "item"),
+    "minItems": ("at least", "item"),
+    "pattern": ("matching the regular expression", ""),
 }
 # Keywords a condition may carry and still be put into words.
 _CONDITION_KEYWORDS = {"properties", "required", "const", "enum", "anyOf", "type", "title", "description"}
 
 
-def dotted(path) -> str:
+def dotted(path: Path) -> str:
     return ".".join(str(part) for part in path)
 
 
-def anchor(path, root: str = loader.ROOT_FILE) -> str:
+def anchor(path: Path, root: str = loader.ROOT_FILE) -> str:
     """The id of an entry: the params' dotted name; another root's, after its file's stem and a slash."""
     if root == loader.ROOT_FILE:
         return dotted(path)
     return root.removesuffix(".json") + "/" + dotted(path)
 
 
-def brackets(path) -> str:
+def brackets(path: Path) -> str:
     """Stripe's bracket form, never shortened (errors.bracket shortens long keys for messages)."""
     return bracket(path, whole=True)
 
 
-def as_json(value, indent=None) -> str:
+def as_json(value: object, indent: int | None = None) -> str:
     return json.dumps(value, indent=indent, ensure_ascii=False)
 
 
-def as_code(value) -> str:
+def as_code(value: object) -> str:
     """A value as written in prose: strings bare (as in Stripe's reference), anything else as JSON."""
     return value if isinstance(value, str) else as_json(value)
 
 
-def _join(phrases, word):
-    out = []
+def _join(phrases: Iterable[Phrase], word: str) -> Phrase:
+    out: Phrase = []
     for index, phrase in enumerate(phrases):
         if index:
             out.append(word)
@@ -121,36 +134,37 @@ def _join(phrases, word):
     return out
 
 
-def _facts(schema, base, root=loader.ROOT_FILE):
+def _facts(schema: object, base: Path, root: str = loader.ROOT_FILE) -> list[Phrase] | None:
     """What `schema` demands of the object at `base`, as phrases; None if it cannot be put in words."""
     if not isinstance(schema, dict) or set(schema) - _CONDITION_KEYWORDS:
         return None
-    facts, required = [], schema.get("required", [])
+    facts: list[Phrase] = []
+    required = schema.get("required", [])
     for name, sub in schema.get("properties", {}).items():
         where = base + (name,)
         if not isinstance(sub, dict) or set(sub) - _CONDITION_KEYWORDS:
             return None
-        about = []
+        about: list[Phrase] = []
         if "const" in sub:
             about.append([Param(where, root), " is ", Value(sub["const"])])
         elif "enum" in sub:
-            about.append([Param(where, root), " is one of "] + _join([[Value(v)] for v in sub["enum"]], ", "))
+            about.append([Param(where, root), " is one of ", *_join([[Value(v)] for v in sub["enum"]], ", ")])
         nested = _facts({k: v for k, v in sub.items() if k not in ("const", "enum")}, where, root)
         if nested is None:
             return None
         about += nested
-        facts += [fact if name in required else fact + [" (when given)"] for fact in about]
+        facts += [fact if name in required else [*fact, " (when given)"] for fact in about]
     mentioned = {part.path[: len(base) + 1] for fact in facts for part in fact if isinstance(part, Param)}
     facts += [[Param(base + (name,), root), " is given"] for name in required if base + (name,) not in mentioned]
     if "anyOf" in schema:
         branches = [_facts(branch, base, root) for branch in schema["anyOf"]]
         if any(branch is None or not branch for branch in branches):
             return None
-        facts.append(["at least one of these holds: "] + _join([_join(b, " and ") for b in branches], "; or "))
+        facts.append(["at least one of these holds: ", *_join([_join(b or [], " and ") for b in branches], "; or ")])
     return facts
 
 
-def _rule(rule, base, conditional, root):
+def _rule(rule: Schema, base: Path, conditional: dict[Path, list[Phrase]], root: str) -> Rule:
     """Put one rule in words, from its structure; record params it makes conditionally required."""
     code, message = rule.get("title", ""), rule.get("description", "")
     shape = {k for k in rule if k not in ("title", "description")}
@@ -163,16 +177,16 @@ def _rule(rule, base, conditional, root):
                 conditional.setdefault(path, []).append(when)
             subject = _join([[Param(path, root)] for path in names], " and ")
             verb = " is required when " if len(names) == 1 else " are required when "
-            return Rule(code, message, subject + [verb] + when)
+            return Rule(code, message, [*subject, verb, *when])
     if shape == {"anyOf"}:
         branches = [_facts(branch, base, root) for branch in rule["anyOf"]]
         if all(branches):
-            return Rule(code, message, ["At least one of these must hold:"], [_join(b, " and ") for b in branches])
+            return Rule(code, message, ["At least one of these must hold:"], [_join(b or [], " and ") for b in branches])
     # A shape not put into words here: its message alone says it.
     return Rule(code, message, [])
 
 
-def _rules_of(node, base, conditional, root):
+def _rules_of(node: Schema, base: Path, conditional: dict[Path, list[Phrase]], root: str) -> list[Rule]:
     known = loader.rules()
     return [_rule(entry, base, conditional, root) for entry in node.get("allOf", ())
             if isinstance(entry, dict) and known.get(id(entry)) is entry]
@@ -182,18 +196,19 @@ def entries(root: str = loader.ROOT_FILE) -> tuple[Entry, list[Rule]]:
     """The entry of the root schema file `root` (its children nest like the params) and every rule, in schema order."""
     nodes = loader.nodes(root)
     walked = list(nodes.items())
-    conditional: dict[tuple, list] = {}
+    conditional: dict[Path, list[Phrase]] = {}
     rules_at = {path: _rules_of(node, path, conditional, root) for path, node in walked}
 
-    made: dict[tuple, Entry] = {}
+    made: dict[Path, Entry] = {}
     for path, node in walked:
         if path and isinstance(path[-1], int):
             # An array item is not a param of its own: it describes its array's values.
             made[path[:-1]].item = node
-            made[path[:-1]].rules += rules_at[path]
+            made[path[:-1]].rules = made[path[:-1]].rules + rules_at[path]  # a new list: rules_at keeps its own
             made[path] = made[path[:-1]]
             continue
         parent = nodes.get(path[:-1], {})
+        required: Phrase
         if not path:
             required = []
         elif path[-1] in parent.get("required", ()) and loader.types(parent) - {"object"}:
@@ -202,18 +217,17 @@ def entries(root: str = loader.ROOT_FILE) -> tuple[Entry, list[Rule]]:
         elif path[-1] in parent.get("required", ()):
             required = ["Required"]
         elif path in conditional:
-            required = ["Required when "] + _join(conditional[path], "; or when ")
+            required = ["Required when ", *_join(conditional[path], "; or when ")]
         else:
             required = ["Optional"]
         entry = made[path] = Entry(path, node, required, rules=rules_at[path], root=root)
         if path:
             made[path[:-1]].children.append(entry)
-    root = made[()]
     every_rule = [rule for path, _ in walked for rule in rules_at[path]]
-    return root, every_rule
+    return made[()], every_rule
 
 
-def type_text(node, item=None) -> str:
+def type_text(node: Schema, item: Schema | None = None) -> str:
     kinds = node.get("type", "any")
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     text = " or ".join("array of " + (type_text(item) if item else "any") if kind == "array" else kind
@@ -230,20 +244,18 @@ def nullable(entry: Entry) -> bool:
     return allowed and (None in node["enum"] if "enum" in node else node.get("const", None) is None)
 
 
-def is_secret(entry: Entry, below=()) -> bool:
+def is_secret(entry: Entry, below: Path = ()) -> bool:
     """Whether the value at `entry` (or at `below` inside it) is marked ``x-secret``."""
-    path = tuple(0 if isinstance(part, int) else part for part in entry.path + tuple(below))
-    return path in loader.secrets(entry.root)
+    return loader.generic(entry.path + below) in loader.secrets(entry.root)
 
 
-def redact(value, path=(), root: str = loader.ROOT_FILE):
+def redact(value: Any, path: Path = (), root: str = loader.ROOT_FILE) -> Any:
     """`value`, found at `path`, with `REDACTED` at every position marked ``x-secret`` (a copy where
     the root has secrets; `value` itself where it has none).  Generic: the mark decides, not a name."""
     secrets = loader.secrets(root)
     if not secrets:
         return value
-    where = tuple(0 if isinstance(part, int) else part for part in path)
-    if where in secrets:
+    if loader.generic(path) in secrets:
         return REDACTED
     if isinstance(value, dict):
         return {key: redact(item, path + (key,), root) for key, item in value.items()}
@@ -262,32 +274,35 @@ def values(entry: Entry) -> list[tuple[object, str]]:
     return found
 
 
-def constant(entry: Entry):
+def constant(entry: Entry) -> tuple[bool, object]:
     """``(True, value)`` when the param can hold one value only (``const``), else ``(False, None)``."""
     if "const" not in entry.node:
         return False, None
     return True, REDACTED if is_secret(entry) else entry.node["const"]
 
 
-def _md_code(value) -> str:
+def _md_code(value: object) -> str:
     return f"`{as_json(value)}`"
 
 
-def limits(entry: Entry, code=_md_code) -> list[str]:
-    """Every limit in words, values formatted by `code`."""
-    found = []
+def limits(entry: Entry) -> list[Phrase]:
+    """Every limit in words: the param's own, then its items'."""
+    found: list[Phrase] = []
     for source in (entry.node, entry.item or {}):
-        found += [text.format(code(source[key])) for key, text in _LIMITS.items() if key in source]
+        for key, (words, unit) in _LIMITS.items():
+            if key in source:
+                value = source[key]
+                found.append([f"{words} ", Value(value), f" {unit}{'' if value == 1 else 's'}" if unit else ""])
     return found
 
 
-def _filled_object(entry: Entry):
+def _filled_object(entry: Entry) -> object:
     """What `fill_defaults` puts at an object param left out: None when it creates nothing there."""
     from .defaults import fill_defaults
 
     if any(isinstance(part, int) for part in entry.path):
         return None
-    filled = fill_defaults(nest(entry.path[:-1], {}))
+    filled: object = fill_defaults(nest(entry.path[:-1], {}))
     for part in entry.path:
         if not isinstance(filled, dict) or part not in filled:
             return None
@@ -295,7 +310,7 @@ def _filled_object(entry: Entry):
     return filled
 
 
-def default_text(entry: Entry, code=_md_code) -> str | None:
+def default_text(entry: Entry, code: Code = _md_code) -> str | None:
     """The documented default; None where a default means nothing (required params, objects that get none).
 
     Only the params have defaults: None for every field of another root.
@@ -314,28 +329,28 @@ def default_text(entry: Entry, code=_md_code) -> str | None:
     return code(REDACTED if is_secret(entry) else redact(entry.node["default"], entry.path, entry.root))
 
 
-def nest(path, value):
+def nest(path: Path, value: object) -> Any:
     """`value` placed at `path` inside an otherwise empty payload."""
     for part in reversed(path):
         value = {part: value}
     return value
 
 
-def example_payloads(entry: Entry) -> list:
+def example_payloads(entry: Entry) -> list[Any]:
     """Whole payloads built from an object param's ``examples`` (secrets redacted)."""
     if entry.node.get("type") != "object":
         return []
     return [redact(nest(entry.path, example), (), entry.root) for example in entry.node.get("examples", ())]
 
 
-def example_values(entry: Entry) -> list:
+def example_values(entry: Entry) -> list[Any]:
     """A scalar or array param's ``examples``, shown as values (secrets redacted)."""
     if entry.node.get("type") == "object":
         return []
     return [redact(example, entry.path, entry.root) for example in entry.node.get("examples", ())]
 
 
-def root_examples(root: str = loader.ROOT_FILE) -> list:
+def root_examples(root: str = loader.ROOT_FILE) -> list[Any]:
     """The root schema's own ``examples``: whole payloads or objects (secrets redacted)."""
     return [redact(example, (), root) for example in loader.root(root).get("examples", ())]
 
@@ -344,10 +359,11 @@ def root_examples(root: str = loader.ROOT_FILE) -> list:
 _PLACEHOLDER = re.compile(r"\{(param|object)\}((?:\[[^\[\]\s]+\])*)")
 
 
-def _lint_phrase(template: str, path, where) -> list:
+def _lint_phrase(template: str, path: Path, where: Path) -> Phrase:
     """An x-lint message as a phrase: ``{param}`` (`where`) and ``{object}`` (`path`), with any
     ``[key]`` after them, become links to the params they name, as linting puts them in bracket form."""
-    phrase, last = [], 0
+    phrase: Phrase = []
+    last = 0
     for match in _PLACEHOLDER.finditer(template):
         phrase.append(template[last:match.start()])
         base = tuple(where if match.group(1) == "param" else path)
@@ -361,14 +377,12 @@ def _lint_phrase(template: str, path, where) -> list:
     return [part for part in phrase if part != ""]
 
 
-def lint_notes(entry: Entry) -> list[tuple[str, list]]:
+def lint_notes(entry: Entry) -> list[tuple[str, Phrase]]:
     """``(code, phrase)`` for each lint check that can warn about this param (see validator.linting).
 
     The ``x-lint`` entries that name it (on its object, or on itself when it
-    is an object and the entry names no param), its ``x-idPrefix``, and the
-    checks that need no annotation: an integer given as a float with no
-    fraction, a free-text string (no ``enum``) given as ``""``.  Lint reads
-    the params only: nothing for another root.
+    is an object and the entry names no param) and its ``x-idPrefix``.
+    Lint reads the params only: nothing for another root.
     """
     if entry.root != loader.ROOT_FILE or not entry.path:
         return []
@@ -390,7 +404,52 @@ def lint_notes(entry: Entry) -> list[tuple[str, list]]:
     return notes
 
 
-def flatten(entry: Entry):
+#: The anchor of the list of what only this validator checks, and the sentence that opens it.
+OWN_CHECKS = "only-this-validator"
+OWN_CHECKS_LEAD: Phrase = [
+    "The schemas (and the bundle and OpenAPI document made from them) say what a JSON Schema engine can check. ",
+    Value("validator.validate"), ", ", Value("customer-session validate"), ", ", Value("validator.http_client()"),
+    " and the stand-in also check the following, which other engines given the schemas will not:"]
+
+
+def _integer_params(root: str = loader.ROOT_FILE) -> list[Phrase]:
+    """Each param (or array of them) whose values are integers, as a phrase naming it."""
+    found: list[Phrase] = []
+    for path, node in loader.nodes(root).items():
+        if "integer" not in loader.types(node):
+            continue
+        if path and isinstance(path[-1], int):
+            found.append([Param(path[:-1], root), " (its items)"])
+        elif path:
+            found.append([Param(path, root)])
+    return found
+
+
+def float_note(entry: Entry) -> Phrase | None:
+    """What an integer param (or an array of them) says about floats; None for any other entry."""
+    for node, value in ((entry.node, "A float"), (entry.item, "A float item")):
+        if entry.root == loader.ROOT_FILE and node is not None and "integer" in loader.types(node):
+            return [f"{value}, even one with no fraction (", Value(3.0), "), is ", Value(PARAMETER_INVALID_INTEGER),
+                    ": stripe-python sends the text ", Value("3.0"), ", which Stripe rejects."]
+    return None
+
+
+def own_checks() -> list[Phrase]:
+    """What this validator checks beyond what the schemas can say, so other JSON Schema engines will not.
+
+    Each item names the params it concerns, found in the schemas.
+    """
+    checks: list[Phrase] = []
+    integers = _integer_params()
+    if integers:
+        checks.append(["A float for an integer param, even one with no fraction such as ", Value(3.0), ", is ",
+                       Value(PARAMETER_INVALID_INTEGER), ". JSON Schema counts ", Value(3.0),
+                       " as an integer, so an engine given the schemas accepts it; but stripe-python sends the text ",
+                       Value("3.0"), ", which Stripe rejects. Integer params: ", *_join(integers, ", "), "."])
+    return checks
+
+
+def flatten(entry: Entry) -> Iterator[Entry]:
     """`entry` and every entry beneath it, depth first in schema order."""
     yield entry
     for child in entry.children:
@@ -400,11 +459,11 @@ def flatten(entry: Entry):
 # --- Markdown -------------------------------------------------------------
 
 
-def _md_link(path, root=loader.ROOT_FILE) -> str:
+def _md_link(path: Path, root: str = loader.ROOT_FILE) -> str:
     return f"[`{dotted(path)}`](#{anchor(path, root)})"
 
 
-def _md_part(part) -> str:
+def _md_part(part: str | Param | Value) -> str:
     if isinstance(part, Param):
         return _md_link(part.path, part.root)
     if isinstance(part, Value):
@@ -412,7 +471,7 @@ def _md_part(part) -> str:
     return part
 
 
-def _md(phrase) -> str:
+def _md(phrase: Phrase) -> str:
     return "".join(_md_part(part) for part in phrase)
 
 
@@ -448,7 +507,10 @@ def _md_entry(entry: Entry) -> list[str]:
     if default is not None:
         lines.append(f"- **Default:** {default}")
     if limits(entry):
-        lines.append(f"- **Limit:** {', '.join(limits(entry))}")
+        lines.append(f"- **Limit:** {_md(_join(limits(entry), ', '))}")
+    floats = float_note(entry)
+    if floats:
+        lines.append(f"- **Not a float:** {_md(floats)} ([Why other engines accept it](#{OWN_CHECKS}))")
     for code, note in lint_notes(entry):
         lines.append(f"- **Lint `{code}`:** {_md(note)}")
     lines.append("")
@@ -472,8 +534,8 @@ def _md_entry(entry: Entry) -> list[str]:
     return lines
 
 
-def _md_contents(entry: Entry, depth=0) -> list[str]:
-    lines = []
+def _md_contents(entry: Entry, depth: int = 0) -> list[str]:
+    lines: list[str] = []
     for child in entry.children:
         lines.append(f"{'  ' * depth}- {_md_link(child.path, child.root)}")
         lines += _md_contents(child, depth + 1)
@@ -485,9 +547,9 @@ def section_title(root: str) -> str:
     return SECTIONS[root].capitalize()
 
 
-def intro(root: str) -> list:
+def intro(root: str) -> Phrase:
     """What to know before reading the fields of a returned object, as a phrase."""
-    phrase = ["Required fields are always present; optional ones may be missing."]
+    phrase: Phrase = ["Required fields are always present; optional ones may be missing."]
     if loader.secrets(root):
         phrase += [" Secret values are never shown: examples read ", Value(REDACTED), "."]
     return phrase
@@ -518,6 +580,10 @@ def render_markdown() -> str:
         lines += [root.node["description"], ""]
     for payload in root_examples():
         lines += ["Example payload:", "", "```json", as_json(payload, 2), "```", ""]
+    checks = own_checks()
+    if checks:
+        lines += [f'## <a id="{OWN_CHECKS}"></a>Checked by this validator only', "", _md(OWN_CHECKS_LEAD), ""]
+        lines += [f"- {_md(check)}" for check in checks] + [""]
     lines += ["## Contents", "", f"- [{section_title(loader.ROOT_FILE)}](#{SECTIONS[loader.ROOT_FILE]})"]
     lines += _md_contents(root, 1)
     for name in others:

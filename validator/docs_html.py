@@ -13,24 +13,25 @@ import html
 from pathlib import Path
 from string import Template
 
-from . import docs, loader
+from . import docs, errors, loader
+from .docs import Phrase
 
 _PAGE = Path(__file__).with_name("docs_page.html")
 
 
-def _e(text) -> str:
+def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _code(value) -> str:
+def _code(value: object) -> str:
     return f"<code>{_e(docs.as_json(value))}</code>"
 
 
-def _link(path, root=loader.ROOT_FILE) -> str:
+def _link(path: errors.Path, root: str = loader.ROOT_FILE) -> str:
     return f'<a href="#{_e(docs.anchor(path, root))}"><code>{_e(docs.dotted(path))}</code></a>'
 
 
-def _part(part) -> str:
+def _part(part: str | docs.Param | docs.Value) -> str:
     if isinstance(part, docs.Param):
         return _link(part.path, part.root)
     if isinstance(part, docs.Value):
@@ -38,11 +39,11 @@ def _part(part) -> str:
     return _e(part)
 
 
-def _phrase(phrase) -> str:
+def _phrase(phrase: Phrase) -> str:
     return "".join(_part(part) for part in phrase)
 
 
-def _text(phrase) -> str:
+def _text(phrase: Phrase) -> str:
     """A phrase as plain text, for the filter to search."""
     return "".join(docs.dotted(part.path) if isinstance(part, docs.Param)
                    else docs.as_code(part.value) if isinstance(part, docs.Value) else part for part in phrase)
@@ -59,7 +60,7 @@ def _rule(rule: docs.Rule, where: docs.Entry | None = None) -> str:
     return "".join(out)
 
 
-def _payload(payload) -> str:
+def _payload(payload: object) -> str:
     return f"<pre><code>{_e(docs.as_json(payload, 2))}</code></pre>"
 
 
@@ -69,7 +70,7 @@ def _entry(entry: docs.Entry) -> str:
     kind = docs.type_text(entry.node, entry.item)
     required = _phrase(entry.required)
     conditional = len(entry.required) > 1
-    badge = "Required when…" if conditional else "".join(entry.required)
+    badge = "Required when…" if conditional else _text(entry.required)
     badge_class = "conditional" if conditional else badge
     description = entry.node.get("description", "")
     allowed = docs.values(entry)
@@ -89,8 +90,11 @@ def _entry(entry: docs.Entry) -> str:
         facts.append(("Value", f"always <code>{_e(docs.as_code(value))}</code>"))
     if default is not None:
         facts.append(("Default", default))
-    if docs.limits(entry, _code):
-        facts.append(("Limit", ", ".join(docs.limits(entry, _code))))
+    if docs.limits(entry):
+        facts.append(("Limit", ", ".join(_phrase(limit) for limit in docs.limits(entry))))
+    floats = docs.float_note(entry)
+    if floats:
+        facts.append(("Not a float", f'{_phrase(floats)} (<a href="#{docs.OWN_CHECKS}">why other engines accept it</a>)'))
     facts += [("Lint", f"<code>{_e(code)}</code>: {_phrase(note)}") for code, note in notes]
 
     searchable = " ".join([name, form, description]
@@ -145,8 +149,12 @@ def render_html() -> str:
     owners = {id(rule): entry for entry in docs.flatten(root) for rule in entry.rules}
     examples = "".join("<h2>Example payload</h2>" + _payload(p) for p in docs.root_examples())
     rules_html = ""
+    checks = docs.own_checks()
+    if checks:
+        rules_html += (f'<h2 id="{docs.OWN_CHECKS}">Checked by this validator only</h2><p>{_phrase(docs.OWN_CHECKS_LEAD)}</p>'
+                       "<ul>" + "".join(f"<li>{_phrase(check)}</li>" for check in checks) + "</ul>")
     if rules:
-        rules_html = ('<h2 id="rules">Rules</h2><p>Rules that involve more than one param. '
+        rules_html += ('<h2 id="rules">Rules</h2><p>Rules that involve more than one param. '
                       "Each breach is reported with the code shown.</p>"
                       + "".join(_rule(rule, owners[id(rule)]) for rule in rules))
     description = root.node.get("description")

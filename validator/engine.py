@@ -6,6 +6,12 @@ import functools
 
 from . import loader
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start (type checkers read it so)
+if TYPE_CHECKING:
+    from typing import Any
+
+    import jsonschema_rs
+
 
 @functools.cache
 def reads_text() -> bool:
@@ -40,7 +46,7 @@ _COMPARES_TEXT = {"anyOf": [{"const": ""}, True]}
 _MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 
 
-def _compiled_form(schema, text: bool = True):
+def _compiled_form(schema: Any, text: bool = True) -> Any:
     """The compiled engine's copy of `schema`: the same verdicts, written for speed.
 
     Our ``x-`` keywords are left out; each self-contained ``anyOf`` is
@@ -58,7 +64,7 @@ def _compiled_form(schema, text: bool = True):
         return [_compiled_form(item, text) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _VALUES or key in _ANNOTATIONS:
             out[key] = value
@@ -78,7 +84,7 @@ def _compiled_form(schema, text: bool = True):
 
 
 @functools.cache
-def compiled(name: str = loader.ROOT_FILE):
+def compiled(name: str = loader.ROOT_FILE) -> jsonschema_rs.Validator | None:
     """A jsonschema-rs validator for the root schema `name`, or None where jsonschema-rs cannot be imported.
 
     Its verdicts are those of the bundled schemas, written for speed (`_compiled_form`).
@@ -90,7 +96,7 @@ def compiled(name: str = loader.ROOT_FILE):
     return jsonschema_rs.validator_for(_compiled_form(_compound(name), reads_text()))
 
 
-def _compound(name: str) -> dict:
+def _compound(name: str) -> dict[str, Any]:
     """What `bundle.bundle` gives (the root with every other resource embedded), as one dict sharing
     the loaded schemas' objects: `_compiled_form` copies it, and unknown keywords do not matter to
     jsonschema-rs (nor do ours: they are dropped in the copy).  Made here so that building the engine

@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 import re
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start (type checkers read it so)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 #: Every code a ParamError can carry.  Stripe's own codes where Stripe has
 #: one for the mistake; our own, documented in the README, otherwise.  A
 #: rule in the schemas may name its own code in its ``title``.
@@ -41,7 +45,11 @@ def _printable(text: str) -> str:
     return re.sub(_CONTROL, lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def bracket(path, *, whole: bool = False, appended: bool = False) -> str:
+#: A param's position: the keys and array indices from the payload down; ``()`` is the payload itself.
+Path = tuple[str | int, ...]
+
+
+def bracket(path: tuple[str | int | None, ...], *, whole: bool = False, appended: bool = False) -> str:
     """Stripe's bracket notation for a param path: ``a[b][0]``; ``""`` for the root.
 
     Keys are cut at KEY_LIMIT characters, and control characters in them are
@@ -52,8 +60,10 @@ def bracket(path, *, whole: bool = False, appended: bool = False) -> str:
     """
     if not path:
         return ""
-    if len(path) == 1 and path[0].__class__ is str and (whole or len(path[0]) <= KEY_LIMIT and path[0].isprintable()):
-        return path[0]  # a top-level key: the cheap, common case
+    if len(path) == 1:
+        first = path[0]
+        if type(first) is str and (whole or len(first) <= KEY_LIMIT and first.isprintable()):
+            return first  # a top-level key: the cheap, common case
     if appended:
         parts = ["" if part is None else str(part) for part in path]
     else:
@@ -68,7 +78,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def path_order(path) -> tuple:
+def path_order(path: Path) -> tuple[tuple[int, str | int], ...]:
     """A sort key for param paths: keys and indices never compare with each other directly."""
     return tuple((1, part) if isinstance(part, int) else (0, str(part)) for part in path)
 
@@ -77,7 +87,7 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     """A short, safe description of a value: never the whole of it."""
     if value is None:
         return "null"
@@ -107,6 +117,10 @@ class Error(Exception):
     it is one: ValidationError, FormError, ...).  ``except validator.Error`` catches them all."""
 
 
+class Unsupported(Error, ValueError):
+    """A schema construct that bundling or the OpenAPI split does not handle (the result would be silently wrong)."""
+
+
 _set = object.__setattr__
 
 
@@ -120,39 +134,47 @@ class Finding:
 
     Hand-written rather than a dataclass: ``dataclasses`` imports inspect,
     ast and dis, which a process checking one payload would pay for at start.
+    The class-level annotations declare the slots' types to type checkers
+    (they make no class attribute, so they cost nothing at run time);
+    assignment is refused at run time by ``__setattr__``.
     """
 
     __slots__ = ("param", "path", "code", "message")
     __match_args__ = ("param", "path", "code", "message")
 
-    def __init__(self, param: str, path: tuple, code: str, message: str):
+    param: str
+    path: Path
+    code: str
+    message: str
+
+    def __init__(self, param: str, path: Path, code: str, message: str) -> None:
         _set(self, "param", param)
         _set(self, "path", path)
         _set(self, "code", code)
         _set(self, "message", message)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a {type(self).__name__} is immutable")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r}: a {type(self).__name__} is immutable")
 
-    def _fields(self) -> tuple:
+    def _fields(self) -> tuple[str, Path, str, str]:
         return self.param, self.path, self.code, self.message
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
             return self._fields() == other._fields()
         return NotImplemented
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._fields())
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(param={self.param!r}, path={self.path!r}, code={self.code!r}, "
                 f"message={self.message!r})")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Finding], tuple[object, ...]]:
         return self.__class__, self._fields()
 
     def __str__(self) -> str:
@@ -173,18 +195,26 @@ class ParamError(Finding):
 
     __slots__ = ("schema_path",)
 
-    def __init__(self, param: str, path: tuple, code: str, message: str, schema_path: tuple = ()):
-        super().__init__(param, path, code, message)
+    schema_path: Path
+
+    def __init__(self, param: str, path: Path, code: str, message: str, schema_path: Path = ()) -> None:
+        # The four fields set here rather than through Finding.__init__: one call less on the error path.
+        _set(self, "param", param)
+        _set(self, "path", path)
+        _set(self, "code", code)
+        _set(self, "message", message)
         _set(self, "schema_path", schema_path)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Finding], tuple[object, ...]]:
         return self.__class__, (*self._fields(), self.schema_path)
 
 
 class ValidationError(Error, ValueError):
     """Raised by `validate`; ``errors`` holds every ParamError found."""
 
-    def __init__(self, errors: list[ParamError]):
+    errors: list[ParamError]
+
+    def __init__(self, errors: Iterable[ParamError]) -> None:
         self.errors = list(errors)
         count = len(self.errors)
         lines = [f"{plural(count, 'invalid parameter')}:"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import conditions, engine, loader, plan
 from .errors import (
@@ -39,6 +40,9 @@ from .errors import (
     path_order,
 )
 from .plain import scrub
+
+#: A param's place in a payload: keys and indices.
+Path = tuple[Any, ...]
 
 # When several errors land on one param only the most telling is kept, and
 # nothing is reported beneath a param whose value is wrong as a whole (the
@@ -65,11 +69,19 @@ _JSON_TYPE_NAMES = {"object": "an object", "array": "an array", "string": "a str
                     "number": "a number", "boolean": "a boolean", "null": "null"}
 
 # What jsonschema-rs cannot read, or where its findings cannot be placed: stock jsonschema explains.
-_UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError, KeyError, IndexError)
+_UNREADABLE = (ValueError, TypeError, OverflowError, RecursionError)
+
+
+class _Untranslatable(Exception):
+    """A finding of jsonschema-rs that its translation deliberately leaves to stock jsonschema.
+
+    Private and raised on purpose only: any other exception while reading
+    jsonschema-rs's findings is a bug, and fails loudly.
+    """
 
 
 @functools.cache
-def stock(name: str = loader.ROOT_FILE):
+def stock(name: str = loader.ROOT_FILE) -> Any:
     """Stock jsonschema, built once on the root schema `name` (never per call)."""
     from jsonschema.validators import validator_for
 
@@ -92,18 +104,20 @@ class Failure:
 
     __slots__ = ("keyword", "expected", "instance", "schema", "path", "schema_path", "rule", "_branches")
 
-    def __init__(self, keyword, expected, instance, schema, path, schema_path=(), branches=()):
+    def __init__(self, keyword: str, expected: Any, instance: Any, schema: dict[str, Any], path: Path,
+                 schema_path: tuple[Any, ...] = (), branches: Any = ()) -> None:
         self.keyword, self.expected, self.instance, self.schema = keyword, expected, instance, schema
         self.path, self.schema_path, self._branches = path, schema_path, branches
-        self.rule = loader.rules().get(id(schema))
+        self.rule: dict[str, Any] | None = loader.rules().get(id(schema))
 
     @property
-    def branches(self) -> list:
+    def branches(self) -> list[list[Path]]:
         if self._branches is _LAZY:
             self._branches = [conditions.compile(branch)(self.instance, self.path) for branch in self.expected]
-        return self._branches
+        found: list[list[Path]] = self._branches
+        return found
 
-    def fails_only_at(self, reported: set) -> bool:
+    def fails_only_at(self, reported: set[Path]) -> bool:
         """True when some branch of this ``anyOf`` fails only at params at or beneath `reported` ones."""
         return any(all(_covered(path, reported) for path in branch) for branch in self.branches)
 
@@ -114,8 +128,8 @@ _LAZY = object()  # an anyOf's branches, not listed by the compiled engine: work
 # ---- reading each engine's findings ------------------------------------------------------------
 
 
-def _from_stock(error) -> Failure:
-    branches: dict = {}
+def _from_stock(error: Any) -> Failure:
+    branches: dict[Any, list[Path]] = {}
     for sub in error.context or ():
         branches.setdefault(sub.relative_schema_path[0], []).extend(
             _at_fault(sub.validator, sub.validator_value, sub.instance, sub.schema, tuple(sub.absolute_path)))
@@ -124,7 +138,7 @@ def _from_stock(error) -> Failure:
 
 
 @functools.lru_cache(maxsize=1024)
-def _keyword_at(location: str) -> tuple[dict, str, str]:
+def _keyword_at(location: str) -> tuple[dict[str, Any], str, str]:
     """The schema object and keyword an absolute keyword location (``uri#/json/pointer``) names.
 
     Also the keyword as jsonschema-rs names the failure: an ``anyOf`` the
@@ -138,7 +152,7 @@ def _keyword_at(location: str) -> tuple[dict, str, str]:
     if isinstance(schema, dict) and keyword == "else" and "else" not in schema and "anyOf" in schema:
         return schema, "anyOf", "falseSchema"
     if not isinstance(schema, dict) or keyword not in schema:
-        raise KeyError(location)
+        raise LookupError(f"jsonschema-rs reports a keyword the schemas do not hold: {location}")
     return schema, keyword, keyword
 
 
@@ -146,7 +160,7 @@ def _keyword_at(location: str) -> tuple[dict, str, str]:
 _NAME_MAPS = {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 
 
-def _evaluated(steps) -> tuple:
+def _evaluated(steps: Sequence[Any]) -> tuple[Any, ...]:
     """jsonschema-rs's evaluation path without its ``$ref`` steps: stock jsonschema's absolute schema path."""
     if "$ref" not in steps:
         return tuple(steps)
@@ -156,9 +170,10 @@ def _evaluated(steps) -> tuple:
 
 
 @functools.cache
-def _names() -> frozenset:
+def _names() -> frozenset[str]:
     """Every name a schema gives a property or definition (a "$ref" among them would be a name, not a step)."""
-    found, stack = set(), list(loader.contents().values())
+    found: set[str] = set()
+    stack: list[Any] = list(loader.contents().values())
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
@@ -171,20 +186,21 @@ def _names() -> frozenset:
     return frozenset(found)
 
 
-def _value_at(value, path):
+def _value_at(value: Any, path: Path) -> Any:
     for part in path:
         value = value[part]
     return value
 
 
-def _from_compiled(error, clean) -> Failure:
+def _from_compiled(error: Any, clean: Any) -> Failure:
     schema, keyword, reported = _keyword_at(error.absolute_keyword_location)
     kind = error.kind
     if kind.name != reported:  # a false schema of our own, or a keyword reported under another name
-        raise KeyError(kind.name)
+        raise _Untranslatable(kind.name)
     path = tuple(error.instance_path)
     schema_path = _evaluated(error.evaluation_path)
     instance = _value_at(clean, path)
+    branches: Any
     if keyword != "anyOf":
         branches = ()
     elif reported == "anyOf":
@@ -195,7 +211,7 @@ def _from_compiled(error, clean) -> Failure:
     return Failure(keyword, schema[keyword], instance, schema, path, schema_path, branches)
 
 
-def _branch_faults(errors, clean) -> list[tuple]:
+def _branch_faults(errors: Any, clean: Any) -> list[Path]:
     """The params one ``anyOf`` branch's jsonschema-rs errors are about."""
     faults = []
     for error in errors:
@@ -208,32 +224,42 @@ def _branch_faults(errors, clean) -> list[tuple]:
     return faults
 
 
-def _compiled_failures(clean, name: str) -> list | None:
-    """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`."""
+def _compiled_failures(clean: Any, name: str) -> list[Failure] | None:
+    """The failing keywords as jsonschema-rs finds them; None where it is missing or cannot read `clean`
+    (or a finding is one its translation leaves to stock jsonschema)."""
     validator = engine.compiled(name)
     if validator is None:
         return None
     try:
-        return [_from_compiled(error, clean) for error in validator.iter_errors(clean)]
-    except _UNREADABLE:
+        found = list(validator.iter_errors(clean))
+    except _UNREADABLE:  # a value jsonschema-rs cannot read
+        return None
+    try:
+        return [_from_compiled(error, clean) for error in found]
+    except _Untranslatable:
         return None
 
 
 # ---- one function per keyword ------------------------------------------------------------------
 
 
-def _listed(values) -> str:
+def _error(failure: Failure, code: str, message: str) -> ParamError:
+    """The error a failure stands for, at the param it is about."""
+    return ParamError(bracket(failure.path), failure.path, code, message, failure.schema_path)
+
+
+def _listed(values: Iterable[Any]) -> str:
     """Allowed values as a message lists them: strings bare, anything else as JSON (``null``, ``true``)."""
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
-def _allowed(path, name: str) -> str:
+def _allowed(path: Path, name: str) -> str:
     found = plan.root(name).at(path)
     values = found.enum if found is not None else None
     return f"; allowed values: {_listed(values)}" if values else ""
 
 
-def _shown(value, path, name: str) -> str:
+def _shown(value: Any, path: Path, name: str) -> str:
     """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
     found = plan.root(name).at(path)
     if found is not None and found.secret:
@@ -241,14 +267,14 @@ def _shown(value, path, name: str) -> str:
     return describe(value)
 
 
-def _extras(schema: dict, instance: dict) -> list:
+def _extras(schema: dict[str, Any], instance: dict[Any, Any]) -> list[Any]:
     """The keys of `instance` that an ``additionalProperties: false`` in `schema` refuses."""
     known = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     return [key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)]
 
 
-def _at_fault(keyword: str, expected, instance, schema: dict, path: tuple) -> list[tuple]:
+def _at_fault(keyword: str, expected: Any, instance: Any, schema: dict[str, Any], path: Path) -> list[Path]:
     """The param paths one failing keyword is about: an unknown key, a missing param, or the value itself."""
     if keyword == "additionalProperties" and isinstance(instance, dict):
         return [path + (key,) for key in _extras(schema, instance)]
@@ -257,7 +283,7 @@ def _at_fault(keyword: str, expected, instance, schema: dict, path: tuple) -> li
     return [path]
 
 
-def _additional_properties(failure: Failure, name: str):
+def _additional_properties(failure: Failure, name: str) -> Iterator[ParamError]:
     if not isinstance(failure.instance, dict):
         yield from _unmapped(failure, name)
         return
@@ -273,7 +299,7 @@ def _additional_properties(failure: Failure, name: str):
 
 
 @functools.lru_cache(maxsize=4096)
-def _close_match(key: str, known: tuple) -> str | None:
+def _close_match(key: str, known: tuple[str, ...]) -> str | None:
     """The known name closest to a mistyped `key`, if one is close enough.
 
     Cached: difflib takes tens of µs per name, and a batch meets the same
@@ -289,7 +315,7 @@ def _close_match(key: str, known: tuple) -> str | None:
 _NOUN = {loader.ROOT_FILE: "param"}
 
 
-def _required(failure: Failure, name: str):
+def _required(failure: Failure, name: str) -> Iterator[ParamError]:
     if not isinstance(failure.instance, dict):
         yield from _unmapped(failure, name)
         return
@@ -305,7 +331,7 @@ def _required(failure: Failure, name: str):
                          failure.schema_path)
 
 
-def _type(failure: Failure, name: str):
+def _type(failure: Failure, name: str) -> Iterator[ParamError]:
     # The schema's own order: engines report the allowed types in orders of their own.
     expected, path = failure.schema.get("type", failure.expected), failure.path
     param = bracket(path)
@@ -321,67 +347,48 @@ def _type(failure: Failure, name: str):
                      failure.schema_path)
 
 
-def _enum(failure: Failure, name: str):
-    param = bracket(failure.path)
+def _enum(failure: Failure, name: str) -> Iterator[ParamError]:
+    param, got = bracket(failure.path), _shown(failure.instance, failure.path, name)
     values = failure.expected if failure.keyword == "enum" else [failure.expected]
-    yield ParamError(param, failure.path, PARAMETER_INVALID_ENUM,
-                     f"{param} must be one of {_listed(values)}; got {_shown(failure.instance, failure.path, name)}.",
-                     failure.schema_path)
+    yield _error(failure, PARAMETER_INVALID_ENUM, f"{param} must be one of {_listed(values)}; got {got}.")
 
 
-def _maximum(failure: Failure, name: str):
-    param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_ABOVE_MAXIMUM,
-                     f"{param} must be at most {failure.expected}; got {_shown(failure.instance, failure.path, name)}.",
-                     failure.schema_path)
+def _maximum(failure: Failure, name: str) -> Iterator[ParamError]:
+    param, got = bracket(failure.path), _shown(failure.instance, failure.path, name)
+    yield _error(failure, PARAMETER_ABOVE_MAXIMUM, f"{param} must be at most {failure.expected}; got {got}.")
 
 
-def _max_length(failure: Failure, name: str):
+def _length(failure: Failure, name: str) -> Iterator[ParamError]:
     param = bracket(failure.path)
     length = len(failure.instance) if isinstance(failure.instance, str) else 0
-    yield ParamError(param, failure.path, PARAMETER_TOO_LONG,
-                     f"{param} must be at most {failure.expected} characters long; got {length}.",
-                     failure.schema_path)
+    code, bound = (PARAMETER_TOO_LONG, "most") if failure.keyword == "maxLength" else (PARAMETER_TOO_SHORT, "least")
+    yield _error(failure, code, f"{param} must be at {bound} {failure.expected} characters long; got {length}.")
 
 
-def _min_length(failure: Failure, name: str):
-    param = bracket(failure.path)
-    length = len(failure.instance) if isinstance(failure.instance, str) else 0
-    yield ParamError(param, failure.path, PARAMETER_TOO_SHORT,
-                     f"{param} must be at least {failure.expected} characters long; got {length}.",
-                     failure.schema_path)
-
-
-def _empty(failure: Failure, name: str):
+def _empty(failure: Failure, name: str) -> Iterator[ParamError]:
     """An empty string sent for a param: Stripe's answer, word for word, whatever keyword failed.
 
     Stripe reads ``key=`` as an attempt to unset the param, which a create
     cannot do, so it answers this before looking at what the value should be.
     """
     param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_INVALID_EMPTY,
-                     f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
-                     f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
-                     f"or supply a non-empty value.", failure.schema_path)
+    yield _error(failure, PARAMETER_INVALID_EMPTY,
+                 f"You passed an empty string for '{param}'. We assume empty values are an attempt to unset a "
+                 f"parameter; however '{param}' cannot be unset. You should remove '{param}' from your request "
+                 f"or supply a non-empty value.")
 
 
-def _unmapped(failure: Failure, name: str):
-    param = bracket(failure.path)
-    yield ParamError(param, failure.path, PARAMETER_INVALID,
-                     f"{param or 'The payload'} does not satisfy the schema's {failure.keyword} keyword.",
-                     failure.schema_path)
+def _unmapped(failure: Failure, name: str) -> Iterator[ParamError]:
+    param = bracket(failure.path) or "The payload"
+    yield _error(failure, PARAMETER_INVALID, f"{param} does not satisfy the schema's {failure.keyword} keyword.")
 
 
-def _broken_rule(failure: Failure, name: str):
+def _broken_rule(failure: Failure, name: str) -> Iterator[ParamError]:
     """A failure of a documented rule as a whole (its ``anyOf``, say): the rule's code and message."""
-    rule, param = failure.rule, bracket(failure.path)
-    yield ParamError(param, failure.path, rule["title"],
-                     f"{param or 'The payload'}: {rule.get('description') or 'breaks ' + rule['title']}",
-                     failure.schema_path)
+    rule, param = failure.rule, bracket(failure.path) or "The payload"
+    assert rule is not None  # only a failure inside a documented rule comes here
+    yield _error(failure, rule["title"], f"{param}: {rule.get('description') or 'breaks ' + rule['title']}")
 
-
-for _cached in (stock, _keyword_at, _names):  # derived from the schema files
-    loader.on_reset(_cached.cache_clear)
 
 #: keyword -> function(failure, root name) yielding ParamErrors.
 KEYWORDS = {
@@ -391,18 +398,22 @@ KEYWORDS = {
     "enum": _enum,
     "const": _enum,
     "maximum": _maximum,
-    "maxLength": _max_length,
-    "minLength": _min_length,
+    "maxLength": _length,
+    "minLength": _length,
 }
 # These name the param at fault themselves, inside a rule too (a rule's missing param, an unknown key).
 _NAMING = {"additionalProperties", "required"}
+
+
+for _cached in (stock, _keyword_at, _names):  # derived from the schema files
+    loader.on_reset(_cached.cache_clear)
 
 
 # The roots that describe a request: an empty value there is Stripe's parameter_invalid_empty.
 _REQUESTS = {loader.ROOT_FILE}
 
 
-def _explain(failure: Failure, name: str):
+def _explain(failure: Failure, name: str) -> Iterator[ParamError]:
     """The ParamErrors one failure stands for (`name`: the root schema checked against)."""
     if failure.instance == "" and failure.instance.__class__ is str and name in _REQUESTS \
             and failure.keyword not in _NAMING:
@@ -415,12 +426,13 @@ def _explain(failure: Failure, name: str):
 # ---- integers sent as floats: the one wire rule JSON Schema cannot state ---------------------------
 
 
-def integer_paths(name: str) -> tuple:
+@plan.derived
+def integer_paths(name: str) -> tuple[Path, ...]:
     """The params (array items as 0) that take integers and no other numbers, under root `name`."""
     return tuple(node.path for node in plan.root(name).walk() if "integer" in node.types and "number" not in node.types)
 
 
-def _found(value, path: tuple, where: tuple = ()):
+def _found(value: Any, path: Path, where: Path = ()) -> Iterator[tuple[Path, Any]]:
     """``(actual path, value)`` of every value `path` (array items as 0) reaches in `value`."""
     if not path:
         yield where, value
@@ -433,7 +445,7 @@ def _found(value, path: tuple, where: tuple = ()):
         yield from _found(value[step], rest, where + (step,))
 
 
-def integer_floats(clean, name: str) -> list[ParamError]:
+def integer_floats(clean: Any, name: str) -> list[ParamError]:
     """For a request root: a float (``3.0``) where an integer param is: JSON Schema counts it as an integer, but
     stripe-python sends ``3.0`` and Stripe answers parameter_invalid_integer.  `clean` is JSON data."""
     errors: list[ParamError] = []
@@ -451,7 +463,7 @@ def integer_floats(clean, name: str) -> list[ParamError]:
 # ---- the whole report --------------------------------------------------------------------------
 
 
-def _covered(path, blocking: set, strictly: bool = False) -> bool:
+def _covered(path: Path, blocking: set[Path] | dict[Path, Any], strictly: bool = False) -> bool:
     """True when `path` is at (unless `strictly`) or beneath one of the `blocking` paths."""
     for end in range(len(path) + (0 if strictly else 1)):
         if path[:end] in blocking:
@@ -459,7 +471,8 @@ def _covered(path, blocking: set, strictly: bool = False) -> bool:
     return False
 
 
-def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, parsed: bool = False):
+def iter_errors(params: Any, *, compiled: bool = True, name: str = loader.ROOT_FILE,
+                parsed: bool = False) -> Iterator[ParamError]:
     """Every problem with `params` under the root schema `name`, one per param, in a stable order.
 
     Never raises for bad data.  ``compiled=False`` explains with stock
@@ -491,7 +504,7 @@ def iter_errors(params, *, compiled: bool = True, name: str = loader.ROOT_FILE, 
     if len(errors) == 1:  # the common case needs no ranking or ordering
         yield errors[0]
         return
-    best: dict[tuple, ParamError] = {}
+    best: dict[Path, ParamError] = {}
     for error in errors:
         kept = best.get(error.path)
         if kept is None or _RANK.get(error.code, 9) < _RANK.get(kept.code, 9):

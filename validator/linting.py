@@ -27,13 +27,15 @@ bracket notation included, only when one fires.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from . import conditions, loader, plan
 from .codegen import Source
 from .errors import Finding, bracket, describe, path_order, shorten
 from .plan import Node
 from .plain import unsendable
+
+_Path = tuple[str | int, ...]  # a param's position: keys and array indices from the payload down
 
 #: The code of the check that ``x-idPrefix`` asks for; ``x-lint`` entries name theirs.
 ID_PREFIX_UNEXPECTED = "id_prefix_unexpected"
@@ -48,16 +50,16 @@ class LintWarning(Finding):
 # ---- the warnings, made only when one fires ------------------------------------------------------
 
 
-def _id_prefix(prefix: str) -> Callable[[tuple, str], LintWarning]:
-    def warning(path: tuple, value: str) -> LintWarning:
+def _id_prefix(prefix: str) -> Callable[[_Path, str], LintWarning]:
+    def warning(path: _Path, value: str) -> LintWarning:
         param = bracket(path)
         return LintWarning(param, path, ID_PREFIX_UNEXPECTED,
                            f"{param} is {describe(value)}, but its ids usually start with {shorten(prefix)}.")
     return warning
 
 
-def _rule(entry: Any) -> Callable[[tuple], LintWarning]:
-    def warning(path: tuple) -> LintWarning:
+def _rule(entry: Mapping[str, Any]) -> Callable[[_Path], LintWarning]:
+    def warning(path: _Path) -> LintWarning:
         where = path if entry.get("param") is None else path + (entry["param"],)
         message = entry["message"].replace("{param}", bracket(where) or "The payload")
         return LintWarning(bracket(where), where, entry["code"], message.replace("{object}", bracket(path)))
@@ -94,9 +96,9 @@ def _visit(node: Node, var: str, parts: list[str], out: Source) -> None:
     if keys or node.lint:
         with out.block(f"if {_is(var, 'dict')}:"):
             for entry in node.lint:
-                holds = out.bind(conditions.compile(entry.get("when", True)), "when")
+                holds = out.bind(conditions.holds(entry.get("when", True)), "when")
                 warn = out.bind(_rule(entry)(node.path) if fixed else _rule(entry), "rule")
-                with out.block(f"if not {holds}({var}, ()):"):
+                with out.block(f"if {holds}({var}):"):
                     out.line(f"found.append({warn})" if fixed else f"found.append({warn}({where}))")
             for key, sub in keys:
                 child = out.variable()
@@ -110,7 +112,7 @@ def _visit(node: Node, var: str, parts: list[str], out: Source) -> None:
                 _visit(node.items, child, [*parts, index], out)
 
 
-def _order(warning: LintWarning) -> tuple:
+def _order(warning: LintWarning) -> tuple[tuple[tuple[int, str | int], ...], str]:
     return path_order(warning.path), warning.code
 
 

@@ -11,6 +11,18 @@ import json
 import os
 from urllib.parse import unquote, urljoin
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start (type checkers read it so)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from pathlib import Path
+    from typing import Any, TypeVar
+
+    from referencing import Registry
+
+    _Forget = TypeVar("_Forget", bound=Callable[[], object])
+    #: A param's position: keys and array indices from the payload down (array items as 0 in the schemas).
+    _Path = tuple[str | int, ...]
+
 #: The file holding the root schema of the create params.
 ROOT_FILE = "create-params.json"
 #: The file holding the schema of what the endpoint returns: the Customer Session object.
@@ -28,7 +40,7 @@ _SCHEMAS = next(
 )
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Path:
     # SCHEMA_DIR, the folder as a pathlib.Path, is made when asked for: importing
     # pathlib costs a process checking one payload a millisecond it need not pay.
     if name == "SCHEMA_DIR":
@@ -38,10 +50,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_RESETS: list = []
+_RESETS: list[Callable[[], object]] = []
 
 
-def on_reset(forget):
+def on_reset(forget: _Forget) -> _Forget:
     """Register `forget` (no arguments) to be called by `reset`: for what is derived from the schema files."""
     _RESETS.append(forget)
     return forget
@@ -58,18 +70,20 @@ def reset() -> None:
 
 def _folder() -> str:
     """The schema folder; a SCHEMA_DIR set on this module (tests use a copy) wins."""
-    return os.fspath(globals().get("SCHEMA_DIR", _SCHEMAS))
+    folder: str | os.PathLike[str] = globals().get("SCHEMA_DIR", _SCHEMAS)
+    return os.fspath(folder)
 
 
-def _read(name: str) -> dict:
+def _read(name: str) -> dict[str, Any]:
     with open(os.path.join(_folder(), name), encoding="utf-8") as handle:
-        return json.load(handle)
+        schema: dict[str, Any] = json.load(handle)  # every schema file holds an object (a test checks)
+    return schema
 
 
 @functools.cache
-def contents() -> dict[str, dict]:
+def contents() -> dict[str, dict[str, Any]]:
     """Every schema resource, by its ``$id``, in file-name order.  Shared: never mutate."""
-    resources = {}
+    resources: dict[str, dict[str, Any]] = {}
     for name in sorted(name for name in os.listdir(_folder()) if name.endswith(".json")):
         schema = _read(name)
         resources[schema["$id"]] = schema
@@ -79,21 +93,23 @@ def contents() -> dict[str, dict]:
 @functools.cache
 def root_id(name: str = ROOT_FILE) -> str:
     """The ``$id`` of the schema file `name` (by default the create params)."""
-    return _read(name)["$id"]
+    found: str = _read(name)["$id"]
+    return found
 
 
 @functools.cache
 def api_version() -> str:
     """The Stripe API version the schemas describe: the root's ``x-stripeApiVersion``, stated once."""
-    return root()["x-stripeApiVersion"]
+    found: str = root()["x-stripeApiVersion"]
+    return found
 
 
-def root(name: str = ROOT_FILE) -> dict:
+def root(name: str = ROOT_FILE) -> dict[str, Any]:
     """The root schema `name` as loaded (shared: never mutate)."""
     return contents()[root_id(name)]
 
 
-def schema(name: str = ROOT_FILE) -> dict:
+def schema(name: str = ROOT_FILE) -> dict[str, Any]:
     """A private deep copy of the root schema `name`, for callers to keep or change."""
     import copy
 
@@ -101,7 +117,7 @@ def schema(name: str = ROOT_FILE) -> dict:
 
 
 @functools.cache
-def registry():
+def registry() -> Registry[Any]:
     """A `referencing.Registry` holding every schema resource; resolves offline only.
 
     It keeps referencing's default retrieval, which already refuses to fetch
@@ -116,7 +132,7 @@ def registry():
 
 
 @functools.cache
-def lookup(ref: str, base: str) -> tuple[dict, str]:
+def lookup(ref: str, base: str) -> tuple[dict[str, Any], str]:
     """The schema a ``$ref`` points to, and the base URI for refs inside it.
 
     Resolved here rather than through `referencing` so that checking a
@@ -126,14 +142,14 @@ def lookup(ref: str, base: str) -> tuple[dict, str]:
     checks that every ref resolves here exactly as `referencing` resolves it.
     """
     uri, _, fragment = urljoin(base, ref).partition("#")
-    target = contents()[uri]
+    target: Any = contents()[uri]  # a JSON value on the way; a schema (an object) at the end
     for token in unquote(fragment).split("/")[1:] if fragment else ():
         token = token.replace("~1", "/").replace("~0", "~")
         target = target[int(token)] if isinstance(target, list) else target[token]
     return target, uri
 
 
-def node(schema: dict, base: str) -> tuple[dict, str]:
+def node(schema: Mapping[str, Any], base: str) -> tuple[dict[str, Any], str]:
     """`schema` with its ``$ref`` chain folded in: use-site keywords win.
 
     Returns the merged keywords and the base URI for refs inside them.
@@ -145,7 +161,7 @@ def node(schema: dict, base: str) -> tuple[dict, str]:
     return merged, base
 
 
-def children(schema: dict, base):
+def children(schema: Mapping[str, Any], base: str) -> Iterator[tuple[str | None, dict[str, Any], str]]:
     """The params directly under a schema node: ``(key, node, base)``; key None is an array item."""
     merged, base = node(schema, base)
     for key, sub in merged.get("properties", {}).items():
@@ -154,12 +170,12 @@ def children(schema: dict, base):
         yield (None, *node(merged["items"], base))
 
 
-def generic(path) -> tuple:
+def generic(path: Iterable[str | int]) -> _Path:
     """The schema's name for a payload path: every array index becomes 0 (the key `walk` gives items)."""
     return tuple(0 if isinstance(part, int) else part for part in path)
 
 
-def at(path, name: str = ROOT_FILE) -> dict | None:
+def at(path: Iterable[str | int], name: str = ROOT_FILE) -> dict[str, Any] | None:
     """The merged schema node for a param path under root `name`, or None if no schema describes it.
 
     Shared (cached): never mutate it.
@@ -168,23 +184,23 @@ def at(path, name: str = ROOT_FILE) -> dict | None:
 
 
 @functools.cache
-def nodes(name: str = ROOT_FILE) -> dict:
+def nodes(name: str = ROOT_FILE) -> dict[_Path, dict[str, Any]]:
     """``{path: merged node}`` for every param under root `name`, in `walk` order.  Shared: never mutate it."""
     return dict(walk(name))
 
 
-def types(node: dict) -> frozenset:
+def types(node: Mapping[str, Any]) -> frozenset[str]:
     """The JSON types a schema node allows (``type`` as a string or a list; none stated: empty)."""
     declared = node.get("type", ())
     return frozenset([declared] if isinstance(declared, str) else declared)
 
 
-def walk(name: str = ROOT_FILE):
+def walk(name: str = ROOT_FILE) -> Iterator[tuple[_Path, dict[str, Any]]]:
     """Every param the root schema `name` describes: ``(path, node)`` in schema order, depth first.
 
     Array items appear with the index ``0`` standing for any index.
     """
-    stack = [((), *node(root(name), root_id(name)))]
+    stack: list[tuple[_Path, dict[str, Any], str]] = [((), *node(root(name), root_id(name)))]
     while stack:
         path, current, base = stack.pop()
         yield path, current
@@ -203,20 +219,20 @@ def depth(name: str = ROOT_FILE) -> int:
 
 
 @functools.cache
-def secrets(name: str = ROOT_FILE) -> frozenset:
+def secrets(name: str = ROOT_FILE) -> frozenset[_Path]:
     """The param paths (array items as 0) whose values are secret (``x-secret``): never quoted."""
     return frozenset(path for path, found in walk(name) if found.get("x-secret") is True)
 
 
 @functools.cache
-def rules() -> dict[int, dict]:
+def rules() -> dict[int, dict[str, Any]]:
     """Every titled ``allOf`` entry (a documented rule), keyed by the id() of each dict inside it.
 
     An error raised anywhere inside a rule finds the rule in one lookup.
     """
-    found = {}
+    found: dict[int, dict[str, Any]] = {}
 
-    def inside(value, rule):
+    def inside(value: Any, rule: dict[str, Any]) -> None:
         stack = [value]
         while stack:
             item = stack.pop()
@@ -226,7 +242,7 @@ def rules() -> dict[int, dict]:
             elif isinstance(item, list):
                 stack.extend(item)
 
-    stack = list(contents().values())
+    stack: list[Any] = list(contents().values())
     while stack:
         item = stack.pop()
         if isinstance(item, dict):

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import math
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start (type checkers read it so)
+if TYPE_CHECKING:
+    from typing import Any
+
+    _Path = tuple[str | int, ...]
+
 from . import loader, plan
 from .errors import PARAMETER_NOT_JSON, ParamError, bracket, describe
 
@@ -30,12 +36,13 @@ def unsendable(text: str) -> bool:
     return False
 
 
-def _open(name: str) -> frozenset:
+@plan.derived
+def _open(name: str) -> frozenset[_Path]:
     """Paths (array items as 0) of the objects under root `name` that accept fields the schemas do not describe."""
     return frozenset(node.path for node in plan.root(name).walk() if "object" in node.types and not node.closed)
 
 
-def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError]]:
+def scrub(params: Any, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError]]:
     """A JSON-only copy of `params`, cut at the depth the root schema `name` looks to.
 
     Values that are not JSON data become a placeholder and an error each.
@@ -47,15 +54,18 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
     problems: list[ParamError] = []
     limit = loader.depth(name) + 1
     described, open_objects = plan.nodes(name), _open(name)
-    holder = [None]
-    stack = [(params, holder, 0, (), ())]
+    holder: list[object] = [None]
+    # (value, the dict or list of the copy it goes in, its key or index there, its path, its path in the schemas)
+    stack: list[tuple[Any, Any, str | int, _Path, _Path]] = [(params, holder, 0, (), ())]
+    copy: dict[str, object]
+    array: list[object]
     while stack:
         value, parent, slot, path, where_in_schema = stack.pop()
         if isinstance(value, dict):
             if len(path) >= limit:
                 parent[slot] = {}
                 continue
-            copy = parent[slot] = {}
+            parent[slot] = copy = {}
             skip_unknown = where_in_schema in open_objects
             for key, item in value.items():
                 if skip_unknown and isinstance(key, str) and where_in_schema + (key,) not in described:
@@ -86,8 +96,8 @@ def scrub(params, name: str = loader.ROOT_FILE) -> tuple[object, list[ParamError
             if len(path) >= limit:
                 parent[slot] = []
                 continue
-            copy = parent[slot] = [None] * len(value)
-            stack.extend((item, copy, index, path + (index,), where_in_schema + (0,))
+            parent[slot] = array = [None] * len(value)
+            stack.extend((item, array, index, path + (index,), where_in_schema + (0,))
                          for index, item in enumerate(value))
         elif isinstance(value, int) and value.bit_length() > _INT_BITS:
             parent[slot] = _BIG_INT if value > 0 else -_BIG_INT

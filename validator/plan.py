@@ -14,9 +14,11 @@ else a reader needs (docs, drift).
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from . import loader
+
+_T = TypeVar("_T")
 
 #: Stands for "not stated" (a default or const that the schema does not give).
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__slots__": ()})()
@@ -63,6 +65,7 @@ class Node:
     lint: tuple[Mapping[str, Any], ...]
     id_prefix: str | None
     fills: tuple[Fill, ...]
+    _frozen: bool
 
     def __init__(self, root: str, path: tuple[str | int, ...], schema: dict[str, Any]) -> None:
         put = object.__setattr__
@@ -174,7 +177,24 @@ def _build(name: str) -> Node:
     return made[()]
 
 
-def nodes(name: str = loader.ROOT_FILE) -> dict[tuple[str | int, ...], Node]:
+def derived(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """`function` of a root file name, computed once per root from its plan and forgotten with it."""
+    made: dict[str, _T] = {}
+
+    def cached(name: str = loader.ROOT_FILE) -> _T:
+        try:
+            return made[name]
+        except KeyError:
+            found = made[name] = function(name)
+            return found
+
+    loader.on_reset(made.clear)
+    cached.__doc__, cached.__name__ = function.__doc__, function.__name__
+    return cached
+
+
+@derived
+def nodes(name: str) -> dict[tuple[str | int, ...], Node]:
     """``{path: node}`` for every param under root `name`, in schema order (array items under 0)."""
     return {node.path: node for node in root(name).walk()}
 
