@@ -56,7 +56,7 @@ HOSTILE = {
     "cycle": (cyclic(), [("components[pricing_table][self]", "parameter_unknown")]),
     "huge-string-enum": (with_(["components", "payment_element"], {"enabled": True, "features": {"payment_method_save": "e" * 10_000_000}}),
                          [("components[payment_element][features][payment_method_save]", "parameter_invalid_enum")]),
-    "huge-string-valid": (with_(["customer"], "c" * 10_000_000), []),
+    "huge-string-too-long": (with_(["customer"], "c" * 10_000_000), [("customer", "parameter_too_long")]),
     "huge-int": (with_(["components", "payment_element"], {"enabled": True, "features": {"payment_method_redisplay_limit": 10 ** 5000}}),
                  [("components[payment_element][features][payment_method_redisplay_limit]", "parameter_above_maximum")]),
     # Strings that are not Unicode text cannot be encoded, so they cannot be sent: errors where they stand.
