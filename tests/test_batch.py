@@ -8,13 +8,18 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from validator import batch, report
-from validator.cli import Unusable, parse_json
+from validator import batch, inputs, report
 from validator.errors import ParamError
+from validator.inputs import Unusable, parse_json
 from validator.linting import LintWarning
+from validator.verdict import Verdict
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = Path(__file__).parent / "examples"
+
+
+def _strict(line: bytes, name: str):
+    return parse_json(line, name, lines=True)
 
 
 def outcome(read, line: bytes):
@@ -76,7 +81,7 @@ TRICKY = [
 
 @pytest.mark.parametrize("line", TRICKY)
 def test_the_fast_parser_reads_every_tricky_line_as_the_strict_one(line):
-    assert outcome(batch.load_json, line) == outcome(parse_json, line)
+    assert outcome(inputs.load_json, line) == outcome(_strict, line)
 
 
 _values = st.recursive(
@@ -93,7 +98,7 @@ def test_the_fast_parser_agrees_with_the_strict_one(value, separators, ascii_onl
     if duplicate and text.startswith("{") and text != "{}":
         text = text[:-1] + f'{separators[0]}{text[1:-1]}' + "}"  # every member twice
     line = text.encode("utf-8", "surrogatepass")
-    assert outcome(batch.load_json, line) == outcome(parse_json, line)
+    assert outcome(inputs.load_json, line) == outcome(_strict, line)
 
 
 _finding = st.builds(lambda cls, *fields: cls(*fields), st.sampled_from([ParamError, LintWarning]),
@@ -105,9 +110,11 @@ def test_the_json_report_is_what_json_dumps_writes(name, errors, warnings, line)
     expected = {"file": name, **({"line": line} if line is not None else {}), "valid": not errors,
                 "errors": [{"param": e.param, "code": e.code, "message": e.message} for e in errors],
                 "warnings": [{"param": w.param, "code": w.code, "message": w.message} for w in warnings]}
-    assert report.json_line(name, errors, warnings, line=line) == json.dumps(expected, ensure_ascii=False)
-    if not errors and not warnings and line is not None:
-        assert report.json_valid_line(name)(line) == json.dumps(expected, ensure_ascii=False)
+    reporter = report.Json(name)
+    verdict = Verdict(errors, warnings, None, valid=not errors)
+    assert reporter.verdict(verdict, line=line) == json.dumps(expected, ensure_ascii=False)
+    if line is not None:
+        assert reporter.streamed(verdict, line) == json.dumps(expected, ensure_ascii=False)
 
 
 def test_chunks_are_whole_lines_and_know_their_line_numbers():
@@ -115,7 +122,7 @@ def test_chunks_are_whole_lines_and_know_their_line_numbers():
 
     text = b"".join(b"%d\n" % number for number in range(1, 200_001)) + b"last"
     seen = []
-    for data, first, size in batch.chunks(io.BufferedReader(io.BytesIO(text))):
+    for data, first, size in inputs.chunks(io.BufferedReader(io.BytesIO(text)), batch.CHUNK_BYTES):
         lines = data.split(b"\n")
         assert lines[0] == b"%d" % first if first <= 200_000 else lines == [b"last"]
         seen.extend(lines)
@@ -182,3 +189,39 @@ def test_reading_stops_when_nobody_reads_the_output():
         err = process.stderr.read()
         code = process.wait(timeout=60)
     assert code == 141 and b"Traceback" not in err, err
+
+
+class _Trickle:
+    """A binary stream whose read1 hands back at most `piece` bytes at a time, as a slow pipe does."""
+
+    def __init__(self, data: bytes, piece: int):
+        self.data, self.piece, self.at, self.asked = data, piece, 0, []
+
+    def read1(self, size: int) -> bytes:
+        self.asked.append(size)
+        block = self.data[self.at:self.at + min(size, self.piece)]
+        self.at += len(block)
+        return block
+
+
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+def test_lines_split_across_reads_come_out_whole(piece):
+    long_line = b"x" * 1000
+    text = b'{"a": 1}\n\n' + long_line + b"\n" + b"y\r\n" + b"z" * 10 + b"\n" + b"last"
+    stream = _Trickle(text, piece)
+    found = list(inputs.chunks(stream, 16))
+    lines = [line for data, _, _ in found for line in data.split(b"\n")]
+    assert lines == [b'{"a": 1}', b"", long_line, b"y\r", b"z" * 10, b"last"]
+    # Each chunk names the line it starts on, and the sizes add up to every byte read.
+    starts = [first for _, first, _ in found]
+    assert starts == sorted(starts) and starts[0] == 1 and starts[-1] == 6
+    assert sum(size for _, _, size in found) == len(text)
+    assert set(stream.asked) == {16}
+    # A line longer than many reads starts a chunk, which names its line.
+    assert [data.split(b"\n")[0] for data, first, _ in found if first == 3] == [long_line]
+
+
+def test_a_stream_ending_with_a_line_break_has_no_empty_last_chunk():
+    found = list(inputs.chunks(_Trickle(b"a\nb\n", 1), 4))
+    assert [(data, first) for data, first, _ in found] == [(b"a", 1), (b"b", 2)]
+    assert list(inputs.chunks(_Trickle(b"", 1), 4)) == []

@@ -444,3 +444,177 @@ def test_closed_standard_output_is_one_line_and_exit_2(command):
                           stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), cwd=Path(__file__).parent.parent)
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == ["customer-session: cannot write to standard output: it is closed"]
+
+
+# --- Issue 23 §3: the edges a new user hit.
+
+
+def _usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(argv)
+    return raised.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, command, named", [
+    (["validate", "--bogus", str(GOOD)], "validate", "--bogus"),
+    (["docs", "--bogus"], "docs", "--bogus"),
+    (["serve", "--bogus"], "serve", "--bogus"),
+    (["drift", "--bogus"], "drift", "--bogus"),
+    (["bundle", "extra"], "bundle", "extra"),
+    (["encode", "a", "b"], "encode", "b"),
+    (["validate", "--format", "xml", str(GOOD)], "validate", "xml"),
+])
+def test_a_bad_argument_gets_its_commands_usage(capsys, argv, command, named):
+    code, err = _usage_error(argv, capsys)
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[0].startswith(f"usage: customer-session {command} ")
+    assert lines[-1].startswith(f"customer-session {command}: error: ") and named in lines[-1]
+
+
+def test_an_unknown_top_level_option_is_named(capsys):
+    code, err = _usage_error(["--verbose"], capsys)
+    assert code == 2 and "COMMAND is required" not in err and "required" not in err
+    assert err.splitlines()[-1].startswith("customer-session: error: unrecognized arguments: --verbose")
+    # An option of a command given before it says whose it is.
+    code, err = _usage_error(["--jsonl", str(GOOD)], capsys)
+    assert code == 2 and err.splitlines()[-1] == (
+        "customer-session: error: unrecognized arguments: --jsonl (an option of validate: put it after the command)")
+
+
+def test_jobs_without_jsonl_is_refused(capsys):
+    code, out, err = run(["validate", "--jobs", "2", str(GOOD)], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "--jobs" in err and "--jsonl" in err
+
+
+def test_standard_input_named_twice_is_refused(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(GOOD.read_bytes())))
+    code, out, err = run(["validate", "-", "-"], capsys)
+    assert (code, out) == (2, "")
+    assert err == "customer-session: standard input (-) is named more than once: it can be read only once\n"
+
+
+def test_json_lines_without_jsonl_get_a_hint(tmp_path, capsys):
+    path = tmp_path / "payloads.json"
+    path.write_text(json.dumps(BAD_PARAMS) + "\n" + json.dumps(BAD_PARAMS) + "\n")
+    code, out, err = run(["validate", str(path)], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"customer-session: {path} is not JSON: Extra data: line 2 column 1 (char {len(json.dumps(BAD_PARAMS)) + 1})"
+                   " (it looks like JSON Lines, one payload per line: use --jsonl)\n")
+    # Two values on one line are not JSON Lines: no hint.
+    path.write_text("{} {}")
+    code, _, err = run(["validate", str(path)], capsys)
+    assert code == 2 and "--jsonl" not in err
+
+
+def test_pretty_printed_json_given_to_jsonl_gets_a_hint(tmp_path, capsys):
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(BAD_PARAMS, indent=2) + "\n")
+    code, _, err = run(["validate", "--jsonl", str(path)], capsys)
+    first = err.splitlines()[0]
+    assert code == 2
+    assert first == (f"customer-session: {path}:1 is not JSON: Expecting property name enclosed in double quotes: "
+                     "line 1 column 2 (char 1) (the line ends inside a JSON value: if the file holds one JSON "
+                     "document over several lines, validate it without --jsonl)")
+    # The same payload without --jsonl is judged as it is.
+    assert run(["validate", str(path)], capsys)[0] == 1
+
+
+def test_a_form_file_with_one_pair_per_line_gets_a_hint(tmp_path, capsys):
+    path = tmp_path / "body.txt"
+    path.write_text("customer=cus_1\ncomponents[pricing_table][enabled]=true\n")
+    code, _, err = run(["validate", "--form", str(path)], capsys)
+    assert code == 1
+    assert err == (f"customer-session: hint: {path} has one form pair per line: a form body joins its pairs with '&' "
+                   "(a line break is part of a value); for one body per line use --jsonl\n")
+    path.write_text("customer=cus_1&components[pricing_table][enabled]=true\n")
+    assert run(["validate", "--form", str(path)], capsys) == (0, f"{path}: valid\n", "")
+
+
+SECRET = REFERENCE_RESPONSE["client_secret"]
+
+
+def test_a_customer_session_object_without_response_gets_a_hint(tmp_path, capsys):
+    path = tmp_path / "session.json"
+    path.write_text(json.dumps(REFERENCE_RESPONSE))
+    code, out, err = run(["validate", str(path)], capsys)
+    assert code == 1 and "[parameter_unknown]" in out
+    assert err == f"customer-session: hint: {path} looks like a Customer Session object, not params: check it with --response\n"
+    assert SECRET not in err and SECRET[12:30] not in err
+    # A broken one still carries the object's type: the same hint (and --response shows what is wrong).
+    path.write_text(json.dumps({**REFERENCE_RESPONSE, "expires_at": "later"}))
+    assert "check it with --response" in run(["validate", str(path)], capsys)[2]
+    # Params that are merely wrong get no such hint.
+    path.write_text(json.dumps(BAD_PARAMS))
+    assert run(["validate", str(path)], capsys)[2] == ""
+
+
+def test_customer_session_objects_in_json_lines_get_one_hint(tmp_path, capsys):
+    path = tmp_path / "sessions.jsonl"
+    path.write_text(json.dumps(BAD_PARAMS) + "\n" + (json.dumps(REFERENCE_RESPONSE) + "\n") * 3)
+    code, _, err = run(["validate", "--jsonl", str(path)], capsys)
+    assert code == 1
+    assert err == f"customer-session: hint: {path}:2 looks like a Customer Session object, not params: check it with --response\n"
+    assert run(["validate", "--jsonl", "--response", str(path)], capsys)[2] == ""
+
+
+def test_the_extras_hint_gives_both_forms():
+    from validator.stripe_client import INSTALL
+
+    assert "pip install 'customer-session-schema[stripe]'" in INSTALL and "pip install '.[stripe]'" in INSTALL
+    code = "import sys; sys.modules['uvicorn'] = None; from validator.cli import main; sys.exit(main(['serve']))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "pip install 'customer-session-schema[serve]'" in done.stderr and "pip install '.[serve]'" in done.stderr
+
+
+# --- serve's options for the stand-in (the server itself is tested by tests/test_server_*.py).
+
+
+def test_serve_declares_faults_seed_and_upstream(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--help"])
+    help_text = capsys.readouterr().out
+    for option in ("--fault KIND:RATE", "--seed N", "--upstream URL"):
+        assert option in help_text
+    args = cli.build_parser().parse_args(["serve", "--fault", "drop:0.1", "--fault", "delay=50:0.5", "--seed", "7",
+                                          "--upstream", "http://127.0.0.1:1"])
+    assert (args.fault, args.seed, args.upstream) == (["drop:0.1", "delay=50:0.5"], 7, "http://127.0.0.1:1")
+    code, err = _usage_error(["serve", "--seed", "x"], capsys)
+    assert code == 2 and err.splitlines()[0].startswith("usage: customer-session serve")
+
+
+@pytest.fixture
+def fake_serving(monkeypatch):
+    """A stand-in for validator.serving (which needs the extra 'serve'): records its calls."""
+    import types
+
+    from validator.errors import Error
+
+    calls = []
+    module = types.ModuleType("validator.serving")
+
+    def serve(host, port, *, faults=(), seed=None, upstream=None):  # as validator.standin.serving.serve
+        calls.append((host, port, faults, seed, upstream))
+        if faults == ["nonsense"]:
+            raise Error("bad fault 'nonsense': expected KIND:RATE\nsecond line never shown")
+
+    module.serve = serve
+    monkeypatch.setitem(sys.modules, "validator.serving", module)
+    return calls
+
+
+def test_serve_passes_its_options_on(fake_serving, capsys):
+    assert cli.main(["serve", "--port", "0", "--fault", "drop:0.5", "--seed", "3"]) == 0
+    assert cli.main(["serve"]) == 0
+    assert cli.main(["serve", "--upstream", "http://127.0.0.1:9", "--seed", "0"]) == 0
+    assert fake_serving == [("127.0.0.1", 0, ["drop:0.5"], 3, None), ("127.0.0.1", 12111, (), None, None),
+                            ("127.0.0.1", 12111, (), 0, "http://127.0.0.1:9")]
+
+
+def test_serve_reports_a_bad_option_on_one_line(fake_serving, capsys):
+    code, out, err = run(["serve", "--fault", "nonsense"], capsys)
+    assert (code, out, err) == (2, "", "customer-session: bad fault 'nonsense': expected KIND:RATE\n")

@@ -392,7 +392,8 @@ def test_without_stripe_drift_exits_2_saying_what_to_install():
             "from validator.cli import main\nsys.exit(main(['drift']))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "customer-session: drift needs stripe-python: the extra 'stripe' (pip install '.[stripe]' in the project's folder)\n"
+    assert done.stderr == ("customer-session: drift needs stripe-python: the extra 'stripe' (pip install 'customer-session-schema[stripe]'; "
+                            "or, from a checkout, pip install '.[stripe]' in the project's folder)\n")
 
 
 # ------------------------------------------------------------------ the TypedDict walk, on types of its own

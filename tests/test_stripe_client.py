@@ -307,7 +307,8 @@ def test_without_stripe_the_error_says_what_to_install():
     code = ("import sys\nsys.modules['stripe'] = None  # as if it were not installed\nimport validator\n"
             "try:\n    validator.http_client()\nexcept ImportError as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.stdout == "validator.http_client() needs stripe-python: the extra 'stripe' (pip install '.[stripe]' in the project's folder)\n"
+    assert done.stdout == ("validator.http_client() needs stripe-python: the extra 'stripe' (pip install 'customer-session-schema[stripe]'; "
+                            "or, from a checkout, pip install '.[stripe]' in the project's folder)\n")
 
 
 def test_the_global_client_of_stripes_older_interface_validates_too(listener, monkeypatch):

@@ -175,13 +175,20 @@ with open(sys.argv[1], "rb") as lines:
         is_valid(orjson.loads(line))
 """
 
+# The command's own peak: VmHWM where there is /proc (ru_maxrss of a process keeps the peak of the
+# process that started it, across exec: the benchmark's own memory would show), else ru_maxrss.
 _COMMAND = """
 import resource, sys
 from validator.cli import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-      file=sys.stderr)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration, ValueError):
+    pass
+print(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
 sys.exit(code)
 """
 
@@ -247,6 +254,48 @@ def stream(count: int, runs: int, jobs_options: list) -> list:
     return targets
 
 
+#: Sizes of the single-line files: the time to reject one should grow with its length, no faster.
+LONG_LINE_MB = (10, 40)
+LONG_LINE_LIMIT = 5.0  # the 40 MB line's time over the 10 MB one's (4 when linear)
+
+
+def long_lines(runs: int) -> list:
+    """One line of 10 MB and of 40 MB, rejected by ``validate`` and ``validate --jsonl``: time and peak memory.
+
+    The time of the same command on a line of a few bytes (starting the interpreter, importing) is
+    subtracted: what is left grows with the line, four times for four times the bytes when linear.
+    """
+    kinds = {"not JSON": lambda size: b"a" * size,
+             "JSON, one long string": lambda size: b'{"k": "' + b"v" * (size - 10) + b'"}'}
+    targets = []
+    print(f"\none long line (wall time, best of {runs}, less the same command's on a short line; "
+          f"peak memory of the command)")
+    with tempfile.TemporaryDirectory() as folder:
+        env = _cached_bytecode_env(folder)
+        for kind, make in kinds.items():
+            for option in ([], ["--jsonl"]):
+                found = {}
+                for megabytes in (0, *LONG_LINE_MB):
+                    path = Path(folder) / f"{megabytes}.txt"
+                    with path.open("wb") as handle:  # in pieces: the benchmark's own memory stays small
+                        handle.write(make(max(megabytes * 2**20, 16)))
+                        handle.write(b"\n")
+                    argv = [sys.executable, "-c", _COMMAND, "validate", *option, str(path)]
+                    found[megabytes] = min((_run(argv, env) for _ in range(runs)), key=lambda result: result[0])
+                    path.unlink()
+                label = f"validate {' '.join(option) + ' ' if option else ''}({kind})"
+                start = found[0][0]
+                (short, short_peak), (long, long_peak) = (found[size] for size in LONG_LINE_MB)
+                net_short, net_long = max(short - start, 1e-3), max(long - start, 1e-3)
+                ratio = net_long / net_short
+                print(f"  {label}: {LONG_LINE_MB[0]} MB {net_short:.2f} s ({short:.2f} s in all), {short_peak} MiB; "
+                      f"{LONG_LINE_MB[1]} MB {net_long:.2f} s ({long:.2f} s), {long_peak} MiB; "
+                      f"ratio {ratio:.1f} (short line {start:.2f} s, {found[0][1]} MiB)")
+                targets.append((f"{label}: {LONG_LINE_MB[1]} MB line <= {LONG_LINE_LIMIT}x the time of "
+                                f"{LONG_LINE_MB[0]} MB", ratio, ratio <= LONG_LINE_LIMIT))
+    return targets
+
+
 def _load() -> str:
     try:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -272,6 +321,7 @@ def main() -> None:
     targets += cold(5 if args.quick else 20)
     lines = args.lines or (20_000 if args.quick else 200_000)
     targets += stream(lines, 1 if args.quick else 3, [0, 1])
+    targets += long_lines(3 if args.quick else 5)
     print(f"\nload average at end: {_load()}")
     print("\ntargets:")
     for name, ratio, met in targets:

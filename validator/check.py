@@ -212,15 +212,19 @@ class Checker:
         return loader.schema(self.name)
 
     def _build(self) -> dict[str, Callable[[Any], Any]]:
-        """Generate the three checks and make them this instance's own attributes."""
-        made = _checks(self.name, {"validate": self._validate_slowly, "is_valid": self._is_valid_slowly,
-                                   "iter_errors": self._iter_errors_slowly})
-        self.__dict__.update(made)
+        """The three generated checks, made on first use and kept; also made this instance's own attributes,
+        so that ``checker.validate`` looked up from then on is the generated function itself (a method
+        looked up before runs through here once per call, and is only one frame slower)."""
+        made = self.__dict__.get("_made")
+        if made is None:
+            made = _checks(self.name, {"validate": self._validate_slowly, "is_valid": self._is_valid_slowly,
+                                       "iter_errors": self._iter_errors_slowly})
+            self.__dict__.update(made, _made=made)
         return made
 
     def cache_clear(self) -> None:
         """Forget the generated checks: the next call builds them again (after the schema files changed, in tests)."""
-        for function in _DOCS:
+        for function in (*_DOCS, "_made"):
             self.__dict__.pop(function, None)
 
     @property

@@ -11,7 +11,7 @@ conditions are generated functions.  They are all written through `Source`:
 - the source registered with `linecache` under its own file name, so
   tracebacks show the generated line and ``inspect.getsource`` works.
 
-``python -m validator.codegen`` prints the source of every function
+``python -m validator.generated`` prints the source of every function
 generated for the installed schemas.
 """
 
@@ -86,22 +86,3 @@ class Source:
         """`build`, then the function called `name` it defines."""
         made: Callable[..., Any] = self.build()[name]
         return made
-
-
-def main() -> None:
-    """Print the source of every function generated for the installed schemas."""
-    import validator
-    from . import answer, codegen
-
-    validator.params.is_valid({})
-    validator.response.is_valid({})
-    validator.lint({})
-    answer.build({})
-    # Run as ``python -m validator.codegen`` this module is ``__main__``, a second copy: the sources
-    # the library generated are in the imported module's GENERATED, not in this copy's.
-    for filename, text in codegen.GENERATED.items():
-        print(f"# {filename}\n{text}")
-
-
-if __name__ == "__main__":
-    main()

@@ -7,14 +7,15 @@ stripe-python sends for a params tree.  Neither knows a param name.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
-from itertools import islice
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, Final, NamedTuple, Union
 from urllib.parse import quote_plus, unquote_to_bytes
 
 from . import loader
-from .errors import bracket, shorten
+from .errors import Error, bracket, shorten
 from .plain import unsendable
 
 __all__ = ["FormError", "decode", "encode"]
@@ -42,22 +43,17 @@ MAX_PAIRS = 1000
 #: Longest body, in bytes.
 MAX_BYTES = 1024 * 1024
 
-# Longer digit strings are not turned into integers: int() on them is slow
-# (and refused by Python's own default limit of 4300 digits).
-_MAX_DIGITS = 4300
-
 _KEY = re.compile(r"[^\[\]]+(?:\[[^\[\]]*\])*")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
-_PAIR = re.compile(rb"[^&]+")
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-class FormError(ValueError):
+class FormError(Error, ValueError):
     """A body that is not a usable form body.  ``code`` says why; ``param`` names the key, if one is at fault."""
 
-    def __init__(self, message: str, code: str, param: str = ""):
+    def __init__(self, message: str, code: str, param: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.param = param
@@ -65,65 +61,89 @@ class FormError(ValueError):
 
 # ---------------------------------------------------------------- decoding
 
+# A params tree while it is built: text keys, int keys for the items of ``[]``.
+_Tree = dict[Any, Any]
+#: A param path in the schemas: keys, array items as 0.
+_Path = tuple[Any, ...]
+_Convert = Union[frozenset[str], dict[str, bool], None]
 
-@functools.cache
-def _types() -> dict[tuple, frozenset]:
-    """The JSON types each param path allows, array items under index 0; read once from the schemas."""
+#: The text of a boolean; any other text stays text.
+_BOOLEANS: Final[dict[str, bool]] = {"true": True, "false": False}
+
+# Python's own bound on the digits int() reads (0: none); Python before 3.10.7 has none.
+_max_str_digits: Callable[[], int] = getattr(sys, "get_int_max_str_digits", lambda: 0)
+
+# Keys repeat from body to body (a service sends the same params again and again): what a short
+# key means is worked out once.  Bounded in count and in key length, so any body keeps it small.
+_REMEMBERED_KEY = 128
+_REMEMBERED_KEYS = 256
+
+
+def _schema_types() -> dict[_Path, frozenset[str]]:
+    """The JSON types each param path allows, array items under 0: the one place decoding reads the schemas."""
     return {path: loader.types(node) for path, node in loader.nodes().items()}
 
 
-def _text(raw: bytes, key: str | None = None) -> str:
-    """A key (`key` None) or the value of `key`, unescaped and decoded."""
-    if b"+" in raw:
-        raw = raw.replace(b"+", b" ")
-    if b"%" in raw:
-        raw = unquote_to_bytes(raw)
+class _Plan(NamedTuple):
+    """What one key means: where its value goes and what the value becomes."""
+
+    #: The name, then each bracketed part; None stands for ``[]``.
+    parts: tuple[str | None, ...]
+    #: ``parts[:-1]``, the nodes walked to reach the value's place.
+    parents: tuple[str | None, ...]
+    #: ``parts[-1]``, the value's own key.
+    last: str | None
+    #: None: the text stays text; the boolean table: a boolean's text is one; types: see `_scalar`.
+    convert: _Convert
+    #: The parts before the first that may be an array index (``[]``, or digits where the schema does
+    #: not say object); None when there is none.  The value then stays text until `_Decoder._arrays`.
+    prefix: tuple[str, ...] | None
+
+
+def _text(raw: str, key: str | None = None) -> str:
+    """A key (`key` None) or the value of `key`, unescaped and decoded.
+
+    `raw` is the text sent, with any byte that is not UTF-8 held as a surrogate escape.
+    """
+    if raw.isascii() and "%" not in raw:
+        return raw.replace("+", " ")
+    if "+" in raw:
+        raw = raw.replace("+", " ")
+    data = raw.encode("utf-8", "surrogateescape")
+    if "%" in raw:
+        data = unquote_to_bytes(data)
     try:
-        return raw.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         what = "a key" if key is None else f"the value of {shorten(key)!r}"
-        prefix = raw[: exc.start].decode("utf-8")
+        prefix = data[: exc.start].decode("utf-8")
         after = f" after {shorten(prefix)!r}" if prefix else ""
         raise FormError(f"The body is not valid UTF-8: {what} has an invalid byte{after}.", INVALID_UTF8) from None
 
 
-def _pairs(body: bytes):
-    """``(key, value)`` text pairs in body order; empty pairs are skipped, a pair without ``=`` has value ``""``."""
-    bad = _BAD_ESCAPE.search(body) if b"%" in body else None
+def _pieces(body: bytes) -> tuple[list[str], bool]:
+    """The body's ``key=value`` pieces as text, and whether the body is not UTF-8 throughout (then
+    bytes that are not are held as surrogate escapes, for `_text` to find).
+
+    A body with a bad escape or too many pairs is refused here, before any pair is read.
+    """
+    try:
+        text, lossy = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, lossy = body.decode("utf-8", "surrogateescape"), True
+    bad = _BAD_ESCAPE.search(body) if "%" in text else None
     if bad:
         near = repr(body[bad.start(): bad.start() + 3])[1:]  # each byte as sent: printable, or escaped once
         raise FormError(f"The body has an invalid percent-escape {near} at byte {bad.start()}: "
                         f"'%' must be followed by two hex digits.", INVALID_ESCAPE)
-    # Enough separators for too many pairs: count the pairs (up to one too many) before making any.
-    if body.count(b"&") >= MAX_PAIRS and sum(1 for _ in islice(_PAIR.finditer(body), MAX_PAIRS + 1)) > MAX_PAIRS:
+    pieces = text.split("&")
+    if len(pieces) > MAX_PAIRS and sum(1 for piece in pieces if piece) > MAX_PAIRS:
         raise FormError(f"The body holds more than {MAX_PAIRS} key=value pairs.", TOO_MANY_PARAMS)
-    for piece in body.split(b"&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition(b"=")
-        if piece.isascii() and b"+" not in piece and b"%" not in piece:  # the common case: nothing to unescape
-            yield key.decode("ascii"), value.decode("ascii")
-        else:
-            key = _text(key)
-            yield key, _text(value, key)
+    return pieces, lossy or "%" in text or "+" in text
 
 
-# Keys repeat from body to body (a service sends the same params again and again): the parts of a
-# short key are worked out once.  Bounded in count and in key length, so any body keeps it small.
-_REMEMBERED_KEY = 128
-
-
-def _segments(key: str) -> tuple:
-    """The key's name and bracketed parts; ``None`` stands for ``[]``.  Read-only: it may be shared."""
-    return _remembered_segments(key) if len(key) <= _REMEMBERED_KEY else _parse_segments(key)
-
-
-@functools.lru_cache(maxsize=256)
-def _remembered_segments(key: str) -> tuple:
-    return _parse_segments(key)
-
-
-def _parse_segments(key: str) -> tuple:
+def _parse_segments(key: str) -> tuple[str | None, ...]:
+    """The key's name and bracketed parts; ``None`` stands for ``[]``."""
     if key.count("[") > MAX_DEPTH:
         raise FormError(f"The key {shorten(key)!r} is nested more than {MAX_DEPTH} brackets deep.",
                         TOO_DEEP, shorten(key))
@@ -134,150 +154,175 @@ def _parse_segments(key: str) -> tuple:
     return (key[:head], *[part or None for part in _SEGMENT.findall(key, head)])
 
 
-def _tree(body: bytes) -> dict:
-    """The bracket keys as nested dicts of text; each ``[]`` becomes a fresh int key, in order."""
-    root: dict = {}
-    appended = 0
-    for key, value in _pairs(body):
-        parts = _segments(key)
-        node = root
-        for depth, part in enumerate(parts, 1):
-            if node and isinstance(next(iter(node)), int) != (part is None):
-                where = bracket(parts[: depth - 1], whole=True, appended=True)
-                raise FormError(f"The body mixes [] with named or numbered parts in {shorten(where)!r}.",
-                                KEY_CONFLICT, shorten(where))
-            if part is None:
-                part = appended = appended + 1
-            child = node.get(part)
-            if depth == len(parts):
-                if child is not None:
-                    code = REPEATED_KEY if isinstance(child, str) else KEY_CONFLICT
-                    raise FormError(f"The body gives {shorten(key)!r} more than once." if code == REPEATED_KEY else
-                                    f"The body gives {shorten(key)!r} both a value and bracketed parts.",
-                                    code, shorten(key))
-                node[part] = value
-            elif child is None:
-                node[part] = node = {}
-            elif isinstance(child, str):
-                where = bracket(parts[:depth], whole=True, appended=True)
-                raise FormError(f"The body gives {shorten(where)!r} both a value and bracketed parts.",
-                                KEY_CONFLICT, shorten(where))
-            else:
-                node = child
-    return root
+def _mixed(parts: tuple[str | None, ...], depth: int) -> FormError:
+    where = shorten(bracket(parts[: depth - 1], whole=True, appended=True))
+    return FormError(f"The body mixes [] with named or numbered parts in {where!r}.", KEY_CONFLICT, where)
 
 
-# The keys of the common body: plain ASCII names in brackets, none empty (``[]``) and none an index.
-# Each is read once (its parts, the types its schema node allows); bounded like _remembered_segments.
-_plans: dict = {}
-_BOOLEANS = {"true": True, "false": False}  # the text of a boolean; any other text stays text
+def _both(parts: tuple[str | None, ...]) -> FormError:
+    where = shorten(bracket(parts, whole=True, appended=True))
+    return FormError(f"The body gives {where!r} both a value and bracketed parts.", KEY_CONFLICT, where)
 
 
-def _plan(key: str):
-    """``(parents, last, types)`` for a plain key; None for any other (the general decoder then reads it).
-
-    ``types`` is None where the text sent stays text, a table from text to
-    value where only a boolean is allowed, else the types (see `_scalar`).
-    """
-    try:
-        parts = _parse_segments(key)
-    except FormError:
-        return None
-    if any(part is None or _INDEX.fullmatch(part) for part in parts):
-        return None
-    types = _types().get(parts)
-    if not types or "string" in types:
-        types = None
-    elif types == {"boolean"}:
-        types = _BOOLEANS
-    return parts[:-1], parts[-1], types
-
-
-_plan.cache_clear = _plans.clear  # like the functools caches: what it remembers comes from the schemas
-
-
-def _plain(body: bytes) -> dict | None:
-    """The params of a body whose pairs need no unescaping and whose keys are all plain, in one pass.
-
-    That is the body every client sends for params without arrays.  None
-    for any other body -- and for one that is wrong in any way -- which
-    `_tree` and `_value` then decode, or explain.  Where it answers, it
-    answers what they would: no digits and no ``[]`` mean no arrays, and a
-    key's types are those of its path in the schemas.
-    """
-    if b"%" in body or b"+" in body or not body.isascii() or body.count(b"&") >= MAX_PAIRS:
-        return None
-    root: dict = {}
-    plans = _plans
-    for piece in body.decode("ascii").split("&"):
-        if not piece:
-            continue
-        key, _, value = piece.partition("=")
-        plan = plans.get(key)
-        if plan is None:
-            if len(key) > _REMEMBERED_KEY:
-                return None
-            if len(plans) >= 256:
-                plans.clear()
-            plan = plans[key] = _plan(key) or False
-        if plan is False:
-            return None
-        parents, last, types = plan
-        node = root
-        for part in parents:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif child.__class__ is not dict:
-                return None  # a value and bracketed parts: the general decoder says so
-            node = child
-        if last in node:
-            return None  # given twice
-        if types is None:
-            node[last] = value
-        elif types is _BOOLEANS:
-            node[last] = _BOOLEANS.get(value, value)
-        else:
-            node[last] = _scalar(value, types)
-    return root
-
-
-def _scalar(text: str, types: frozenset | None):
+def _scalar(text: str, types: frozenset[str] | None) -> Any:
     """`text` as the type the schema asks for, where it can be; otherwise unchanged."""
     if not types or "string" in types:
         return text
     if "boolean" in types and text in _BOOLEANS:
         return _BOOLEANS[text]
-    if "integer" in types and len(text) <= _MAX_DIGITS and _INTEGER.fullmatch(text):
-        return int(text)
+    if "integer" in types and _INTEGER.fullmatch(text):
+        # Longer digit strings than Python reads stay text (and int() on them would be slow).
+        limit = _max_str_digits()
+        if not limit or len(text) <= limit:
+            return int(text)
     return text
 
 
-def _index_order(part: str) -> tuple:
+def _index_order(part: str) -> tuple[int, str]:
     return len(part), part
 
 
-def _value(node, path: tuple | None):
-    """Turn a text tree into params; `path` is the schema path (array items as 0), None off-schema."""
-    types = _types().get(path) if path is not None else None
-    if isinstance(node, str):
-        return _scalar(node, types)
-    if node and isinstance(next(iter(node)), int):
-        item = None if path is None else path + (0,)
-        return [_value(child, item) for child in node.values()]
-    # Digits are indices unless the schema says this param is an object.
-    if (types is None or "object" not in types) and all(_INDEX.fullmatch(part) for part in node):
-        item = None if path is None else path + (0,)
-        return [_value(node[part], item) for part in sorted(node, key=_index_order)]
-    return {part: _value(child, None if path is None or types is None else path + (part,))
-            for part, child in node.items()}
+class _Decoder:
+    """Decodes bodies, remembering what the keys it met mean (bounded) and the schemas' types."""
+
+    def __init__(self) -> None:
+        self._plans: dict[str, _Plan] = {}
+        self._table: dict[_Path, frozenset[str]] | None = None
+
+    def forget(self) -> None:
+        """Forget everything read from the schemas (the next body reads them again): `loader.reset` calls it."""
+        self._plans.clear()
+        self._table = None
+
+    def _types(self) -> dict[_Path, frozenset[str]]:
+        table = self._table
+        if table is None:
+            table = self._table = _schema_types()
+        return table
+
+    def _plan(self, key: str) -> _Plan:
+        """What `key` means; remembered for a short key."""
+        parts = _parse_segments(key)
+        table = self._types()
+        path: _Path = parts[:1]  # the body is an object: its names are names
+        prefix = None
+        for index in range(1, len(parts)):
+            part = parts[index]
+            # Digits are indices unless the schema says this param is an object.
+            if part is None or (_INDEX.fullmatch(part) and "object" not in table.get(path, ())):
+                prefix = path
+                break
+            path += (part,)
+        convert: _Convert = None
+        if prefix is None:
+            types = table.get(path)
+            if types and "string" not in types:
+                convert = _BOOLEANS if types == {"boolean"} else types
+        plan = _Plan(parts, parts[:-1], parts[-1], convert, prefix)
+        if len(key) <= _REMEMBERED_KEY:
+            if len(self._plans) >= _REMEMBERED_KEYS:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def decode(self, body: bytes) -> dict[str, Any]:
+        """The params of `body`: each pair put in its place, its value converted as the schema says, in one pass.
+
+        Values under array parts stay text until the end, when `_arrays` knows which parts are indices.
+        """
+        pieces, escaped = _pieces(body)
+        plans = self._plans
+        root: _Tree = {}
+        appended = 0  # the int keys given to ``[]`` items, in order
+        arrays: dict[tuple[str, ...], None] | None = None
+        for piece in pieces:
+            if not piece:
+                continue
+            key, _, value = piece.partition("=")
+            if escaped:
+                key = _text(key)
+                value = _text(value, key)
+            parts, parents, last, convert, prefix = plans.get(key) or self._plan(key)
+            node = root
+            for depth, part in enumerate(parents, 1):
+                if part is None:
+                    if node and next(iter(node)).__class__ is not int:
+                        raise _mixed(parts, depth)
+                    appended += 1
+                    node[appended] = node = {}
+                    continue
+                if appended and node and next(iter(node)).__class__ is int:
+                    raise _mixed(parts, depth)
+                child = node.get(part)
+                if child is None:
+                    node[part] = node = {}
+                elif child.__class__ is dict:
+                    node = child
+                else:
+                    raise _both(parts[:depth])
+            if last is None:
+                if node and next(iter(node)).__class__ is not int:
+                    raise _mixed(parts, len(parts))
+                appended += 1
+                node[appended] = value
+            else:
+                if appended and node and next(iter(node)).__class__ is int:
+                    raise _mixed(parts, len(parts))
+                if last in node:
+                    if node[last].__class__ is dict:
+                        raise FormError(f"The body gives {shorten(key)!r} both a value and bracketed parts.",
+                                        KEY_CONFLICT, shorten(key))
+                    raise FormError(f"The body gives {shorten(key)!r} more than once.", REPEATED_KEY, shorten(key))
+                if convert is None:
+                    node[last] = value
+                elif isinstance(convert, dict):
+                    node[last] = convert.get(value, value)
+                else:
+                    node[last] = _scalar(value, convert)
+            if prefix is not None:
+                if arrays is None:
+                    arrays = {}
+                arrays[prefix] = None
+        if arrays is not None:
+            self._arrays(root, arrays)
+        return root
+
+    def _arrays(self, root: _Tree, prefixes: dict[tuple[str, ...], None]) -> None:
+        """Turn the parts under each prefix into params: index-keyed nodes into lists, text into values."""
+        for prefix in sorted(prefixes, key=len):
+            if any(prefix[:size] in prefixes for size in range(1, len(prefix))):
+                continue  # inside one turned already
+            parent = root
+            for part in prefix[:-1]:
+                parent = parent[part]
+            parent[prefix[-1]] = self._value(parent[prefix[-1]], prefix)
+
+    def _value(self, node: Any, path: _Path | None) -> Any:
+        """A text tree as params; `path` is the schema path (array items as 0), None off-schema."""
+        types = None if path is None else self._types().get(path)
+        if node.__class__ is not dict:
+            return _scalar(node, types) if node.__class__ is str else node
+        if next(iter(node)).__class__ is int:
+            item = None if path is None else path + (0,)
+            return [self._value(child, item) for child in node.values()]
+        # Digits are indices unless the schema says this param is an object.
+        if (types is None or "object" not in types) and all(_INDEX.fullmatch(part) for part in node):
+            item = None if path is None else path + (0,)
+            return [self._value(node[part], item) for part in sorted(node, key=_index_order)]
+        return {part: self._value(child, None if path is None or types is None else path + (part,))
+                for part, child in node.items()}
 
 
-def decode(body: str | bytes) -> dict:
+_decoder = _Decoder()
+loader.on_reset(_decoder.forget)
+
+
+def decode(body: str | bytes) -> dict[str, Any]:
     """Parse a form body into params, guided by the schemas.
 
     Values become booleans or integers only where the schema says so and the
-    text is one (``true``/``false``; optional ``-`` and digits); everything
+    text is one (``true``/``false``; optional ``-`` and digits, no more than
+    Python's int() reads, see `sys.get_int_max_str_digits`); everything
     else stays the string sent, for validation to judge.  Arrays take
     ``a[0]=x&a[1]=y`` (ordered by index, gaps closed) or ``a[]=x&a[]=y``.
     Raises FormError for a body that cannot stand for one params tree, and
@@ -294,14 +339,13 @@ def decode(body: str | bytes) -> dict:
         raise TypeError(f"decode() takes str or bytes, not {type(body).__name__}")
     if len(body) > MAX_BYTES:
         raise FormError(f"The body is {len(body)} bytes long; at most {MAX_BYTES} are accepted.", TOO_LARGE)
-    params = _plain(body)
-    return _value(_tree(body), ()) if params is None else params
+    return _decoder.decode(body)
 
 
 # ---------------------------------------------------------------- encoding
 
 
-def _encoded_pairs(params: dict):
+def _encoded_pairs(params: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """stripe-python's ``_api_encode`` for JSON data, without recursion.
 
     Keys nest as ``a[b]`` and ``a[0]``; ``None`` and empty containers send
@@ -310,7 +354,7 @@ def _encoded_pairs(params: dict):
     ``None``).
     """
     # (key, value, raw): raw marks a scalar that sits directly in an array.
-    stack = [(key, value, False) for key, value in reversed(params.items())]
+    stack: list[tuple[str, Any, bool]] = [(key, value, False) for key, value in reversed(params.items())]
     while stack:
         key, value, raw = stack.pop()
         if raw:
@@ -334,10 +378,10 @@ def _encoded_pairs(params: dict):
             yield key, value
 
 
-def _check_json(params) -> None:
+def _check_json(params: object) -> None:
     # Containers on the path being walked: a value inside itself would never end.
     inside: set[int] = set()
-    stack = [(params, "the params", False)]
+    stack: list[tuple[Any, str, bool]] = [(params, "the params", False)]
     while stack:
         value, where, leaving = stack.pop()
         if leaving:
@@ -366,7 +410,7 @@ def _check_json(params) -> None:
             raise TypeError(f"encode() takes JSON data: {where} is a {type(value).__name__}")
 
 
-def encode(params: dict) -> str:
+def encode(params: dict[str, Any]) -> str:
     """The body stripe-python sends for `params`: the same pairs in the same order, byte for byte."""
     if not isinstance(params, dict):
         raise TypeError(f"encode() takes a dict of params, not {type(params).__name__}")

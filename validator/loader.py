@@ -76,7 +76,7 @@ def _folder() -> str:
 
 def _read(name: str) -> dict[str, Any]:
     with open(os.path.join(_folder(), name), encoding="utf-8") as handle:
-        schema: dict[str, Any] = json.load(handle)  # every schema file holds an object (a test checks)
+        schema: dict[str, Any] = json.load(handle)  # a schema file holds one object, with an ``$id``
     return schema
 
 

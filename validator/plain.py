@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
+from . import loader, plan
+from .errors import PARAMETER_NOT_JSON, ParamError, bracket, describe
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start (type checkers read it so)
 if TYPE_CHECKING:
     from typing import Any
 
     _Path = tuple[str | int, ...]
-
-from . import loader, plan
-from .errors import PARAMETER_NOT_JSON, ParamError, bracket, describe
 
 #: Stands in, inside the checked copy, for a value that is not JSON data.
 NOT_JSON = object()

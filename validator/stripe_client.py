@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
     from .errors import ParamError
 
-INSTALL = "the extra 'stripe' (pip install '.[stripe]' in the project's folder)"
+INSTALL = ("the extra 'stripe' (pip install 'customer-session-schema[stripe]'; or, from a checkout, "
+           "pip install '.[stripe]' in the project's folder)")
 
 #: Appended to each message the hook reports about a param: what it judged
 #: is the body stripe-python encoded, not the dict the caller passed.
