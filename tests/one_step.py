@@ -60,46 +60,55 @@ def _replace(payload, path, new):
 
 
 def _changes(path, node, value, root):
-    """New values for one position."""
+    """New values for one position, each with the kind of change it is."""
     allowed = _allowed(node)
     if allowed is not None:
-        wrong = [sample for name, sample in _SAMPLES.items() if name not in allowed]
-        yield from wrong
+        yield from ((f"type:{name}", sample) for name, sample in _SAMPLES.items() if name not in allowed)
     if isinstance(value, bool):
-        yield not value
-        yield int(value)
+        yield "flip", not value
+        yield "bool-as-int", int(value)
     elif isinstance(value, int):
-        yield float(value)
+        yield "int-as-float", float(value)
         if "maximum" in node:
-            yield node["maximum"] + 1
-            yield node["maximum"]
+            yield "above-maximum", node["maximum"] + 1
+            yield "at-maximum", node["maximum"]
     if "enum" in node:
-        yield from (member for member in node["enum"] if member != value)
+        yield from (("enum-member", member) for member in node["enum"] if member != value)
         if "mutant" not in node["enum"]:
-            yield "mutant"
+            yield "enum-outside", "mutant"
     if "const" in node and node["const"] != "mutant":
-        yield "mutant"
+        yield "const-other", "mutant"
     if isinstance(value, dict):
-        yield {**value, _UNKNOWN_KEY: True}
+        yield "unknown-key", {**value, _UNKNOWN_KEY: True}
         for key in value:
-            yield {name: item for name, item in value.items() if name != key}
+            yield f"drop:{key}", {name: item for name, item in value.items() if name != key}
         for key in node.get("properties", {}):
             if key not in value:
                 for name in sorted(_allowed(loader.at(path + (key,), root)) or ()):
-                    yield {**value, key: _SAMPLES[name]}
+                    yield f"add:{key}", {**value, key: _SAMPLES[name]}
                     break
     if isinstance(value, list):
-        yield value + value[:1]
+        yield "repeat-item", value + value[:1]
         item_allowed = _allowed(loader.at(path + (0,), root) or {}) or set()
-        yield value + [next(sample for name, sample in _SAMPLES.items() if name not in item_allowed)]
+        yield "wrong-item", value + [next(sample for name, sample in _SAMPLES.items() if name not in item_allowed)]
 
 
-def mutants(payload, root: str = loader.ROOT_FILE) -> list:
-    """Every one-step mutant of `payload` the root schema file `root` suggests, in a stable order."""
+def labelled(payload, root: str = loader.ROOT_FILE) -> list[tuple[tuple, object]]:
+    """Every one-step mutant of `payload`, each with its label ``(schema path, kind of change)``.
+
+    The schema path is the position's, array indices as 0 (`loader.generic`):
+    a label names a site of the schema and a way of changing it, whatever payload it came from.
+    """
     out = []
     for path, value in _positions(payload):
         node = loader.at(path, root)
         if node is None:
             continue
-        out.extend(_replace(payload, path, new) for new in _changes(path, node, value, root))
+        site = loader.generic(path)
+        out.extend(((site, kind), _replace(payload, path, new)) for kind, new in _changes(path, node, value, root))
     return out
+
+
+def mutants(payload, root: str = loader.ROOT_FILE) -> list:
+    """Every one-step mutant of `payload` the root schema file `root` suggests, in a stable order."""
+    return [mutant for _, mutant in labelled(payload, root)]

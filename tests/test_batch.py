@@ -143,6 +143,7 @@ def _payload_lines(count: int) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["text", "json"])
 def test_workers_change_nothing_but_speed(tmp_path, form):
     """Several chunks over two processes: output, errors and exit code byte for byte as in one process."""
@@ -165,6 +166,7 @@ def test_jobs_must_be_a_count(capsys):
     assert raised.value.code == 2 and "--jobs" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_reading_stops_when_nobody_reads_the_output():
     """`validate --jsonl - | head -2`: once the reader is gone the command stops reading input and exits 141.
 

@@ -2,7 +2,17 @@
 
 The corpus: the example folders, the schemas' own examples, payloads
 generated from the schemas and one-step mutants of each (tests/one_step.py).
-Each engine sees the whole corpus in one batch (tests/engines.py).
+Each engine sees its corpus in one batch (tests/engines.py).
+
+The fast engines (jsonschema-rs, ajv) check the whole corpus.  The slow ones
+(python-jsonschema, the check-jsonschema CLI, and openapi-schema-validator,
+python-jsonschema underneath) check a deterministic sample of it: every example, and the first instance of each
+label not yet covered, where an instance's labels are the one-step changes
+that made it (schema site and kind of change: a wrong type, an unknown key,
+a key dropped, another enum member, ...) and the errors our checker gives it
+(schema site and code).  `test_sample_covers_the_corpus` holds the sample to
+that: no label of the corpus is missing from it, every documented rule and
+every error code the corpus produces is in it.
 
 The response object and Stripe's error body are embedded in the same
 bundle: a wrapper schema reaches each by its ``$id`` inside the bundle, and
@@ -25,11 +35,13 @@ from hypothesis import Phase, given, settings
 
 import engines
 import validator
-from one_step import mutants
+from mutants import rules
+from one_step import labelled
 from schema_data import ints, payloads
 from validator import loader
 from validator.bundle import bundle
 from validator.check import Checker
+from validator import errors
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -70,16 +82,61 @@ def _generated() -> list:
     return seen
 
 
+# A label: ("change", schema site, kind) for a one-step mutant, ("error", schema site, code)
+# for each error our checker gives, ("example",) for an example.
+Label = tuple
+
+
+def _error_labels(checker, instance) -> set[Label]:
+    return {("error", loader.generic(error.path), error.code) for error in checker(instance)}
+
+
+def _collect(entries, verdict, error_labels):
+    """Distinct instances from ``(labels, instance)`` entries: the instances, our verdicts, each one's labels."""
+    instances, labels, index = [], [], {}
+    for found, instance in entries:
+        key = json.dumps(instance, sort_keys=True)
+        if key not in index:
+            index[key] = len(instances)
+            instances.append(instance)
+            labels.append(set())
+        labels[index[key]] |= found
+    for instance, mine in zip(instances, labels):
+        mine |= error_labels(instance)
+    return instances, [verdict(instance) for instance in instances], labels
+
+
+def _checked(labelled, sampled: bool = False) -> tuple[list, list[bool]]:
+    """Instances and verdicts of a labelled corpus: all of them, or the sample's."""
+    instances, expected, labels = labelled
+    chosen = _sample(labels) if sampled else range(len(instances))
+    return [instances[i] for i in chosen], [expected[i] for i in chosen]
+
+
+def _sample(labels) -> list[int]:
+    """Every example, then each instance that carries a label the sample does not have yet (in corpus order)."""
+    chosen, covered = [], set()
+    for position, mine in enumerate(labels):
+        if ("example",) in mine or not mine <= covered:
+            chosen.append(position)
+            covered |= mine
+    return chosen
+
+
 @functools.cache
+def labelled_corpus() -> tuple[list, list[bool], list[set[Label]]]:
+    """Distinct instances, the project's verdict on each, and each one's labels."""
+    examples = _examples()
+    entries = [({("example",)}, payload) for payload in examples]
+    for payload in _generated() + examples:
+        entries.append((set(), payload))
+        entries.extend(({("change", *label)}, mutant) for label, mutant in labelled(payload))
+    return _collect(entries, _schema_verdict, functools.partial(_error_labels, _schema_errors))
+
+
 def corpus() -> tuple[list, list[bool]]:
     """Distinct instances and the project's verdict on each."""
-    instances, keys = [], set()
-    for payload in _examples() + [m for p in _generated() + _examples() for m in [p, *mutants(p)]]:
-        key = json.dumps(payload, sort_keys=True)
-        if key not in keys:
-            keys.add(key)
-            instances.append(payload)
-    return instances, [_schema_verdict(instance) for instance in instances]
+    return _checked(labelled_corpus())
 
 
 def _schema_verdict(instance) -> bool:
@@ -88,8 +145,19 @@ def _schema_verdict(instance) -> bool:
     return validator.is_valid(ints(instance))
 
 
-def _disagreements(verdicts):
-    instances, expected = corpus()
+def _schema_errors(instance):
+    """Our errors on the instance a JSON Schema engine judges (see `_schema_verdict`)."""
+    return validator.iter_errors(ints(instance))
+
+
+@functools.cache
+def sample() -> tuple[list, list[bool]]:
+    """The part of `corpus` the slow engines check."""
+    return _checked(labelled_corpus(), sampled=True)
+
+
+def _disagreements(verdicts, checked=corpus):
+    instances, expected = checked()
     assert len(verdicts) == len(instances)
     return [(json.dumps(i)[:300], e, g) for i, e, g in zip(instances, expected, verdicts, strict=True) if e != g]
 
@@ -99,8 +167,32 @@ def test_corpus_has_both_verdicts():
     assert sum(expected) >= 20 and expected.count(False) >= 100, (sum(expected), len(expected))
 
 
+def _assert_sample_covers(labels, codes_needed, kinds_needed):
+    """The sample has every label of the corpus, the codes and kinds of change named, and both verdicts."""
+    chosen = _sample(labels)
+    full = set().union(*labels)
+    covered = set().union(*(labels[i] for i in chosen))
+    assert full - covered == set(), f"the sample lost labels: {sorted(full - covered)[:10]}"
+    codes = {label[-1] for label in covered if label[0] == "error"}
+    assert codes_needed <= codes, f"no sampled instance gives {sorted(codes_needed - codes)}"
+    kinds = {label[-1].split(":")[0] for label in covered if label[0] == "change"}
+    assert kinds_needed <= kinds, f"no sampled instance is a change of kind {sorted(kinds_needed - kinds)}"
+    assert any(label[0] == "error" for i in chosen for label in labels[i]), "no invalid instance"
+    assert any(not any(label[0] == "error" for label in labels[i]) for i in chosen), "no valid instance"
+    assert len(chosen) * 3 < len(labels), f"not a sample: {len(chosen)} of {len(labels)}"
+
+
+def test_sample_covers_the_corpus():
+    """Every change and error of the corpus is in the slow engines' sample; so is every rule and core code."""
+    needed = {rule.code for rule in rules()} | {
+        errors.PARAMETER_MISSING, errors.PARAMETER_UNKNOWN, errors.PARAMETER_INVALID_INTEGER,
+        errors.PARAMETER_INVALID_TYPE, errors.PARAMETER_INVALID_ENUM, errors.PARAMETER_ABOVE_MAXIMUM}
+    kinds = {"type", "unknown-key", "drop", "add", "enum-outside", "enum-member", "above-maximum", "int-as-float"}
+    _assert_sample_covers(labelled_corpus()[2], needed, kinds)
+
+
 def test_python_jsonschema():
-    assert _disagreements(engines.stock(bundle(), corpus()[0])) == []
+    assert _disagreements(engines.stock(bundle(), sample()[0]), sample) == []
 
 
 def test_jsonschema_rs():
@@ -108,7 +200,7 @@ def test_jsonschema_rs():
 
 
 def test_check_jsonschema_cli():
-    assert _disagreements(engines.check_jsonschema(bundle(), corpus()[0])) == []
+    assert _disagreements(engines.check_jsonschema(bundle(), sample()[0]), sample) == []
 
 
 def test_ajv_is_pinned_by_a_lockfile_that_records_no_download_address():
@@ -135,7 +227,7 @@ def test_ajv_default_strict():
 def test_openapi_request_body():
     from validator.openapi import document
 
-    assert _disagreements(engines.openapi_body(document(), corpus()[0])) == []
+    assert _disagreements(engines.openapi_body(document(), sample()[0]), sample) == []
 
 
 # --- The response object and the error body, reached inside the bundle ---------
@@ -154,24 +246,42 @@ def _ours(root: str):
     return validator.response.is_valid if root == loader.RESPONSE_FILE else Checker(root).is_valid
 
 
+def _other_errors(instance) -> set[Label]:
+    ((root, value),) = instance.items()
+    checker = validator.response if root == loader.RESPONSE_FILE else Checker(root)
+    return {(label[0], root, *label[1:]) for label in _error_labels(checker.iter_errors, value)}
+
+
 @functools.cache
-def other_corpus() -> tuple[list, list[bool]]:
-    """``{root file: instance}`` for each root's examples and their one-step mutants, and our verdicts.
+def labelled_other_corpus() -> tuple[list, list[bool], list[set[Label]]]:
+    """``{root file: instance}`` for each root's examples and their one-step mutants, our verdicts, labels.
 
     One instance shape for both roots lets each engine check them all in one
     run, against `wrapper()`.
     """
-    instances, verdicts, keys = [], [], set()
+    entries = []
     for root, folder in OTHER_ROOTS.items():
         examples = _root_examples(folder)
         examples += loader.root(root).get("examples", [])
-        for instance in examples + [m for example in examples for m in mutants(example, root)]:
-            key = json.dumps([root, instance], sort_keys=True)
-            if key not in keys:
-                keys.add(key)
-                instances.append({root: instance})
-                verdicts.append(_ours(root)(instance))
-    return instances, verdicts
+        entries.extend(({("example",)}, {root: example}) for example in examples)
+        for example in examples:
+            entries.extend(({("change", root, *label)}, {root: mutant}) for label, mutant in labelled(example, root))
+
+    def verdict(instance):
+        ((root, value),) = instance.items()
+        return _ours(root)(value)
+
+    return _collect(entries, verdict, _other_errors)
+
+
+def other_corpus() -> tuple[list, list[bool]]:
+    return _checked(labelled_other_corpus())
+
+
+@functools.cache
+def other_sample() -> tuple[list, list[bool]]:
+    """The part of `other_corpus` the slow engines check."""
+    return _checked(labelled_other_corpus(), sampled=True)
 
 
 def wrapper() -> dict:
@@ -187,8 +297,8 @@ def wrapper() -> dict:
     }
 
 
-def _other_disagreements(verdicts):
-    instances, expected = other_corpus()
+def _other_disagreements(verdicts, checked=other_corpus):
+    instances, expected = checked()
     assert len(verdicts) == len(instances)
     return [(json.dumps(i)[:300], e, g) for i, e, g in zip(instances, expected, verdicts, strict=True) if e != g]
 
@@ -210,8 +320,16 @@ def test_bundle_embeds_each_root_by_its_id():
         assert embedded[loader.root_id(root)]["$id"] == loader.root_id(root)
 
 
+def test_other_sample_covers_the_other_corpus():
+    needed = {errors.PARAMETER_MISSING, errors.PARAMETER_INVALID_TYPE, errors.PARAMETER_INVALID_ENUM,
+              errors.PARAMETER_INVALID_INTEGER}
+    kinds = {"type", "unknown-key", "drop", "enum-outside", "const-other", "int-as-float"}
+    _assert_sample_covers(labelled_other_corpus()[2], needed, kinds)
+    assert {root for instance in other_sample()[0] for root in instance} == set(OTHER_ROOTS)
+
+
 def test_other_roots_python_jsonschema():
-    assert _other_disagreements(engines.stock(wrapper(), other_corpus()[0])) == []
+    assert _other_disagreements(engines.stock(wrapper(), other_sample()[0]), other_sample) == []
 
 
 def test_other_roots_jsonschema_rs():
@@ -219,7 +337,7 @@ def test_other_roots_jsonschema_rs():
 
 
 def test_other_roots_check_jsonschema_cli():
-    assert _other_disagreements(engines.check_jsonschema(wrapper(), other_corpus()[0])) == []
+    assert _other_disagreements(engines.check_jsonschema(wrapper(), other_sample()[0]), other_sample) == []
 
 
 @pytest.mark.skipif(engines.node() is None, reason="node is not installed: ajv cannot run here")
@@ -242,7 +360,7 @@ def test_openapi_responses():
     from validator.openapi import document
 
     doc = document()
-    instances, expected = other_corpus()
+    instances, expected = other_sample()
     for root, status in ((loader.RESPONSE_FILE, "200"), (loader.ERROR_FILE, "default")):
         mine = [(instance[root], verdict) for instance, verdict in zip(instances, expected) if root in instance]
         verdicts = engines.openapi_response(doc, status, [instance for instance, _ in mine])

@@ -499,6 +499,7 @@ def test_the_expanded_customer():
     assert checked == 1
 
 
+@pytest.mark.slow
 def test_unknown_fields_are_accepted_at_every_level():
     """The decision unknown_fields: any name no entry lists for an object (a field of another object too) is accepted."""
     for name in NAMES:

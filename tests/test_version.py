@@ -58,7 +58,7 @@ def test_openapi_info_shows_the_api_version_without_an_extension_keyword():
 
 
 def test_readme_and_changelog_name_the_current_versions():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "06-following-stripe.md").read_text(encoding="utf-8")
     assert f"customer-session {validator.__version__} (Stripe API {loader.api_version()})" in readme
     assert "`x-stripeApiVersion` on `create-params.json`" in readme
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
