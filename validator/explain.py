@@ -253,18 +253,22 @@ def _listed(values: Iterable[Any]) -> str:
     return ", ".join(value if isinstance(value, str) else json.dumps(value) for value in values)
 
 
+@functools.lru_cache(maxsize=4096)
 def _allowed(path: Path, name: str) -> str:
     found = plan.root(name).at(path)
     values = found.enum if found is not None else None
     return f"; allowed values: {_listed(values)}" if values else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret(path: Path, name: str) -> bool:
+    found = plan.root(name).at(path)
+    return found is not None and found.secret
+
+
 def _shown(value: Any, path: Path, name: str) -> str:
     """`describe(value)`, unless the param holds a secret: then its value is never quoted, whatever its type."""
-    found = plan.root(name).at(path)
-    if found is not None and found.secret:
-        return "a secret value (redacted)"
-    return describe(value)
+    return "a secret value (redacted)" if _secret(path, name) else describe(value)
 
 
 def _extras(schema: dict[str, Any], instance: dict[Any, Any]) -> list[Any]:
@@ -405,7 +409,7 @@ KEYWORDS = {
 _NAMING = {"additionalProperties", "required"}
 
 
-for _cached in (stock, _keyword_at, _names):  # derived from the schema files
+for _cached in (stock, _keyword_at, _names, _allowed, _secret):  # derived from the schema files
     loader.on_reset(_cached.cache_clear)
 
 
