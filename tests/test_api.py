@@ -167,3 +167,27 @@ def test_one_bracket_notation_for_messages_docs_and_form_bodies():
     assert bracket(("a", long), whole=True) == f"a[{long}]"           # docs, form: as they are
     assert bracket(("a", None, "b"), whole=True, appended=True) == "a[][b]"  # the form codec's appended item
     assert bracket((None,)) == "None"                                  # a non-string key in a payload
+
+
+def test_every_public_exception_derives_from_the_one_base():
+    """Every exception class a module of the package defines (private ones aside) is a validator.Error;
+    those that were ValueErrors stay ValueErrors."""
+    import importlib
+    import pkgutil
+
+    found = []
+    for module in pkgutil.walk_packages(validator.__path__, "validator."):
+        if module.name.endswith(("__main__", ".generated")):
+            continue
+        try:
+            loaded = importlib.import_module(module.name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        for name, value in vars(loaded).items():
+            if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == module.name \
+                    and not name.startswith("_"):
+                found.append(value)
+    assert len(found) >= 8, found
+    assert [kind for kind in found if not issubclass(kind, validator.Error)] == []
+    for kind in (validator.ValidationError, validator.form.FormError):
+        assert issubclass(kind, ValueError)

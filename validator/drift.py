@@ -45,7 +45,7 @@ from typing import Any
 
 from . import loader
 from .answer import EXPANDABLE
-from .errors import bracket
+from .errors import Error, bracket
 from .openapi import MEDIA_TYPE, METHOD, PATH, RESPONSE_MEDIA_TYPE
 
 #: stripe-python's TypedDict of the create params: (module, class).
@@ -67,7 +67,7 @@ Schema = dict[str, Any]
 Resolver = Callable[[Schema, Any], tuple[Schema, Any]]
 
 
-class CannotRun(Exception):
+class CannotRun(Error):
     """The comparison cannot be made (stripe missing, a document without the operation): exit 2."""
 
 

@@ -8,10 +8,10 @@ import os
 import sys
 import time
 
-from ..errors import plural
+from ..errors import Error, plural
 
 
-class OutputFailed(Exception):
+class OutputFailed(Error):
     """Standard output cannot be written (a full disk, say): reported on one line, exit 2."""
 
 
