@@ -64,13 +64,28 @@ def bracket(path: tuple[str | int | None, ...], *, whole: bool = False, appended
         first = path[0]
         if type(first) is str and (whole or len(first) <= KEY_LIMIT and first.isprintable()):
             return first  # a top-level key: the cheap, common case
+    plain = not whole and not appended
+    if plain:
+        known = _BRACKETS.get(path)  # the same params are named again and again (a batch, a server)
+        if known is not None:
+            return known
     if appended:
         parts = ["" if part is None else str(part) for part in path]
     else:
         parts = list(map(str, path))
     if not whole and (max(map(len, parts)) > KEY_LIMIT or not "".join(parts).isprintable()):  # rare: a long or odd key
         parts = [shorten(_printable(part[: KEY_LIMIT + 1]), KEY_LIMIT) for part in parts]
-    return parts[0] + "[" + "][".join(parts[1:]) + "]" if len(parts) > 1 else parts[0]
+    made = parts[0] + "[" + "][".join(parts[1:]) + "]" if len(parts) > 1 else parts[0]
+    if plain and sum(map(len, parts)) <= _REMEMBERED_PATH:  # only short paths: any payload keeps it small
+        if len(_BRACKETS) >= _REMEMBERED_PATHS:
+            _BRACKETS.clear()
+        _BRACKETS[path] = made
+    return made
+
+
+# The bracket notation of recent short paths (bounded in count and length).
+_REMEMBERED_PATH, _REMEMBERED_PATHS = 200, 2048
+_BRACKETS: dict[tuple[str | int | None, ...], str] = {}
 
 
 def plural(count: int, noun: str) -> str:
