@@ -4,8 +4,9 @@ A compiled engine (jsonschema-rs, on the bundled schemas, built once on
 first use) says yes or no; only a payload it rejects pays for the detailed
 explanation in `explain`.  Without jsonschema-rs, stock jsonschema decides.
 
-One `Checker` per root schema: the create params (the functions of this
-module) and the returned object (`validator.response`).
+One `Checker` per root schema: the create params (`validator.params`) and
+the returned object (`validator.response`).  The checks are Python generated
+from the plan (`validator.plan`) through `validator.codegen`.
 """
 
 from __future__ import annotations
