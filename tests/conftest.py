@@ -1,4 +1,3 @@
-import functools
 import os
 import shutil
 import signal
@@ -27,24 +26,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def clear_validator_caches():
-    """Forget everything derived from the schema files, in every loaded validator module."""
+    """Forget everything derived from the schema files: one call, through the loader."""
     from validator import loader
 
     loader.reset()
     if "validator" in sys.modules:  # the params checker's generated functions, kept by the package
         for name in ("validate", "is_valid", "iter_errors"):
             vars(sys.modules["validator"]).pop(name, None)
-    for name, module in list(sys.modules.items()):
-        if name == "validator" or name.startswith("validator."):
-            for value in list(vars(module).values()):
-                if not isinstance(value, type) and callable(getattr(value, "cache_clear", None)):
-                    value.cache_clear()
-                # Objects built at import (one Checker per root schema) keep what they compiled in cached properties.
-                held = getattr(value, "__dict__", None)
-                if isinstance(held, dict) and not isinstance(value, type):
-                    for name, attribute in vars(type(value)).items():
-                        if isinstance(attribute, functools.cached_property):
-                            held.pop(name, None)
 
 
 @pytest.fixture
