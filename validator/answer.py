@@ -29,6 +29,7 @@ import os
 import secrets
 import threading
 import time
+import weakref
 from typing import Any, Callable
 
 from . import loader, plan
@@ -48,20 +49,21 @@ _MAP = bytes(_ALPHABET[byte % len(_ALPHABET)] for byte in range(256))
 _DROP = bytes(range(4 * len(_ALPHABET), 256))
 
 
-class _Letters:
+class Letters:
     """Letters and digits from `secrets` (the OS's secure source), each equally likely.
 
     Drawn a few thousand bytes at a time (one system call costs as much as
     a whole answer would otherwise), each character handed out once, under
     a lock (any thread may ask), and forgotten in a forked child so that no
-    two processes hand out the same characters.
+    two processes hand out the same characters.  Each instance has a pool
+    of its own (the stand-in's request ids have theirs).
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool, self._used = "", 0
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._forget)
+        self._forget()
+        if hasattr(os, "register_at_fork"):  # a weak reference: the fork hook keeps no instance alive
+            reference = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _forget(reference))
 
     def _forget(self) -> None:
         self._lock = threading.Lock()
@@ -80,8 +82,14 @@ class _Letters:
         return text
 
 
+def _forget(reference: weakref.ref[Letters]) -> None:
+    letters = reference()
+    if letters is not None:
+        letters._forget()
+
+
 #: `length` secure random letters and digits: ``random_text(24)``.
-random_text = _Letters()
+random_text = Letters()
 
 
 class UnknownExpansion(Error, ValueError):

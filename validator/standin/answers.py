@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import secrets
-import threading
-import weakref
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote
 
 from .. import form
+from ..answer import Letters
 
 #: The scope extension (under ``scope["extensions"]``) through which the server lets the application
 #: close a connection with no answer; `validator.standin.protocol` provides it.
@@ -177,41 +174,15 @@ def shown(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-_ID_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-# Bytes past the last whole multiple of 62 are dropped, so every character is equally likely.
-_ID_MAP = bytes(_ID_LETTERS[byte % 62] for byte in range(256))
-_ID_DROP = bytes(range(4 * 62, 256))
-
-
 class RequestIds:
-    """``req_`` and 14 letters and digits from the OS's secure generator (`secrets`), each character used once.
-
-    Drawn a few hundred ids ahead (one system call per 4 KiB, rather than one per request) into a
-    pool of this object's own, under a lock; a forked child starts a pool of its own.
-    """
+    """``req_`` and 14 letters and digits from the OS's secure generator (`secrets`), each character used once:
+    a pool of this object's own (`validator.answer.Letters`), under a lock; a forked child starts afresh."""
 
     def __init__(self) -> None:
-        self._pool, self._used = "", 0
-        self._lock = threading.Lock()
-        if hasattr(os, "register_at_fork"):
-            reference = weakref.ref(self)
-            os.register_at_fork(after_in_child=lambda: _forget(reference))
+        self._letters = Letters()
 
     def __call__(self) -> str:
-        with self._lock:
-            end = self._used + 14
-            if end > len(self._pool):
-                self._pool = secrets.token_bytes(4096).translate(_ID_MAP, _ID_DROP).decode("ascii")
-                self._used, end = 0, 14
-            text = self._pool[self._used:end]
-            self._used = end
-        return "req_" + text
-
-
-def _forget(reference: weakref.ref[RequestIds]) -> None:
-    ids = reference()
-    if ids is not None:
-        ids._pool, ids._used = "", 0
+        return "req_" + self._letters(14)
 
 
 def base_headers(request_id: str, length: int, version: bytes) -> Headers:
