@@ -12,12 +12,12 @@ from the plan (`validator.plan`) through `validator.codegen`.
 from __future__ import annotations
 
 import contextlib
-import re
 from typing import Any, Callable, Iterator, TypeVar
 
 from . import engine, loader, plan
 from .codegen import Source
 from .errors import ParamError, ValidationError
+from .plain import scrub, unsendable
 from .plan import Node
 
 _T = TypeVar("_T")
@@ -25,14 +25,9 @@ _T = TypeVar("_T")
 # jsonschema-rs reads some Python values more loosely than stock jsonschema
 # (and so this project): a tuple as an array, a Decimal as a number, an int
 # past 63 bits (outside the signed 64-bit range) by approximation, a string
-# holding a lone surrogate as text.  Where the schemas allow an array, a
-# number or free text, such a value sends the payload down the slow path.
-_SURROGATE = "[\ud800-\udfff]"
-
-
-def _sendable(text: str) -> bool:
-    """True when `text` can be encoded as UTF-8 (holds no lone surrogate)."""
-    return text.isascii() or not re.search(_SURROGATE, text)
+# holding a lone surrogate as text (`plain.unsendable`).  Where the schemas
+# allow an array, a number or free text, such a value sends the payload down
+# the slow path.
 
 
 def _looks(node: Node) -> bool:
@@ -62,7 +57,7 @@ _EXACT = {
     "array": "{0}.__class__ is list",
     "integer": _INT,
     "number": _INT + " or isinstance({0}, float)",
-    "string": "{0}.__class__ is str and {0}.isascii() or isinstance({0}, str) and sendable({0})",
+    "string": "{0}.__class__ is str and {0}.isascii() or isinstance({0}, str) and not unsendable({0})",
     "boolean": "{0} is True or {0} is False",
     "object": "isinstance({0}, dict)",
     "null": "{0} is None",
@@ -115,7 +110,7 @@ def _checks(name: str, slow: dict[str, Callable[[Any], Any]]) -> dict[str, Calla
     """
     validator = engine.compiled(name)
     out = Source(f"checks of {name}")
-    out.namespace.update(sendable=_sendable, verdict=_undecided if validator is None else validator.is_valid,
+    out.namespace.update(unsendable=unsendable, verdict=_undecided if validator is None else validator.is_valid,
                          **{f"{function}_slowly": check for function, check in slow.items()})
 
     def accepted() -> None:
@@ -174,11 +169,9 @@ class Checker:
     ``validator.params.validate`` is the generated function itself.
     """
 
-    def __init__(self, name: str, noun: str = "field"):
+    def __init__(self, name: str):
         #: The root schema file this checker reads.
         self.name = name
-        #: What a message calls a key: a request has params, what comes back has fields.
-        self.noun = noun
 
     def __repr__(self) -> str:
         return f"Checker({self.name!r})"
@@ -241,7 +234,6 @@ class Checker:
 
     def _is_valid_slowly(self, params: object) -> bool:
         from . import explain
-        from .plain import scrub
 
         clean, problems = scrub(params, self.name)
         return (not problems and bool(explain.stock(self.name).is_valid(clean))
@@ -254,7 +246,7 @@ class Checker:
 
 
 #: The create params' checks (``validator.validate`` and friends are its methods).
-params: Checker = Checker(loader.ROOT_FILE, noun="param")
+params: Checker = Checker(loader.ROOT_FILE)
 #: The returned Customer Session object's checks.  Fields the schema does not describe are accepted.
 response: Checker = Checker(loader.RESPONSE_FILE)
 loader.on_reset(params.cache_clear)

@@ -90,7 +90,7 @@ def _visit(node: Node, var: str, parts: list[str], out: Source) -> None:
     if node.id_prefix is not None and "string" in node.types:
         warn = out.bind(_id_prefix(node.id_prefix), "id_prefix")
         prefix = out.literal(node.id_prefix)
-        with out.block(f"if {_is(var, 'str')} and {var} and not {var}.startswith({prefix}) and sendable_text({var}):"):
+        with out.block(f"if {_is(var, 'str')} and {var} and not {var}.startswith({prefix}) and not unsendable({var}):"):
             out.line(f"found.append({warn}({where}, {var}))")
     keys = [(key, sub) for key, sub in node.properties.items() if _lints(sub)]
     if keys or node.lint:
@@ -131,7 +131,7 @@ class _Linter:
     @staticmethod
     def _build() -> Callable[[Any], list[LintWarning]]:
         out = Source("lint of the create params")
-        out.namespace.update(sendable_text=lambda text: not unsendable(text), order=_order)
+        out.namespace.update(unsendable=unsendable, order=_order)
         with out.block("def lint(v0):"):
             out.line("found = []")
             _visit(plan.root(), "v0", [], out)
