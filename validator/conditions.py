@@ -123,7 +123,7 @@ def _emit(source: Source, schema: Any, var: str, path: str, mode: str) -> None:
         if not isinstance(branches, list) or not branches:
             raise _Unsupported(keyword)
         # Sub-conditions are asked whether they hold; only this one's own param is named.
-        names = [source.bind(_made(branch, "holds"), "branch") for branch in branches]
+        names = [source.bind(_made(branch, "holds"), "branch") for branch in branches]  # _Unsupported goes up
         if keyword == "allOf":
             test = " and ".join(f"{name}({var})" for name in names)
         elif keyword == "not":
@@ -143,10 +143,6 @@ def _made(schema: Any, mode: str) -> Callable[..., Any]:
         _emit(source, schema, "value", "path" if mode == "faults" else "()", mode)
         source.line("return found" if mode == "faults" else "return True")
     return source.function(mode)
-
-
-def _compiled(schema: Any) -> Condition:
-    return _made(schema, "faults")
 
 
 def _by_engine(schema: Any) -> Condition:
@@ -177,53 +173,40 @@ def _by_engine(schema: Any) -> Condition:
     return faults
 
 
-_COMPILED: dict[int, tuple[Any, Condition]] = {}
+# (schema, mode) -> the function, and whether the schema is in the subset.  Conditions are parts of
+# the loaded schemas, which live as long as the process: they are remembered by identity.
+_MADE: dict[tuple[int, str], tuple[Any, Callable[..., Any], bool]] = {}
+
+
+def _remembered(schema: Any, mode: str) -> tuple[Callable[..., Any], bool]:
+    """The condition `schema` made in `mode` ("faults" or "holds"), once; and whether it is in the subset."""
+    known = _MADE.get((id(schema), mode))
+    if known is not None and known[0] is schema:
+        return known[1], known[2]
+    try:
+        made, inside = _made(schema, mode), True
+    except _Unsupported:
+        by_engine, inside = _by_engine(schema), False
+        made = by_engine if mode == "faults" else lambda value: not by_engine(value, ())
+    _MADE[(id(schema), mode)] = (schema, made, inside)
+    return made, inside
 
 
 def compile(schema: Any) -> Condition:  # noqa: A001 - the word for what it does
-    """The condition `schema` as a function ``faults(value, path)``; one per schema object, made once.
-
-    Conditions are parts of the loaded schemas, which live as long as the
-    process: they are remembered by identity.
-    """
-    known = _COMPILED.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    try:
-        made = _compiled(schema)
-    except _Unsupported:
-        made = _by_engine(schema)
-    _COMPILED[id(schema)] = (schema, made)
-    return made
-
-
-_HOLDS: dict[int, tuple[Any, Callable[[Any], bool]]] = {}
+    """The condition `schema` as a function ``faults(value, path)``; one per schema object, made once."""
+    faults: Condition = _remembered(schema, "faults")[0]
+    return faults
 
 
 def holds(schema: Any) -> Callable[[Any], bool]:
     """The condition `schema` as a function ``holds(value) -> bool`` (what lint asks); made once."""
-    known = _HOLDS.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    try:
-        made: Callable[[Any], bool] = _made(schema, "holds")
-    except _Unsupported:
-        by_engine = _by_engine(schema)
-
-        def made(value: Any) -> bool:
-            return not by_engine(value, ())
-    _HOLDS[id(schema)] = (schema, made)
-    return made
+    check: Callable[[Any], bool] = _remembered(schema, "holds")[0]
+    return check
 
 
 def supported(schema: Any) -> bool:
     """True when `schema` is in the subset (its faults name params, not just the object)."""
-    try:
-        _compiled(schema)
-    except _Unsupported:
-        return False
-    return True
+    return _remembered(schema, "faults")[1]
 
 
-loader.on_reset(_COMPILED.clear)
-loader.on_reset(_HOLDS.clear)
+loader.on_reset(_MADE.clear)
