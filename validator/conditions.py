@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 from . import loader
 from .codegen import Source
+from .errors import Path as _Path
 
-_Path = tuple[str | int, ...]  # a param's position: keys and array indices from the payload down
 #: A compiled condition: the param paths `value` (found at `path`) fails it at; empty when it holds.
 Condition = Callable[[Any, _Path], list[_Path]]
 

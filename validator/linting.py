@@ -32,10 +32,10 @@ from typing import Any, Callable, Mapping
 from . import conditions, loader, plan
 from .codegen import Source
 from .errors import Finding, bracket, describe, path_order, shorten
+from .errors import Path as _Path
 from .plan import Node
 from .plain import unsendable
 
-_Path = tuple[str | int, ...]  # a param's position: keys and array indices from the payload down
 
 #: The code of the check that ``x-idPrefix`` asks for; ``x-lint`` entries name theirs.
 ID_PREFIX_UNEXPECTED = "id_prefix_unexpected"

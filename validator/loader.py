@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     _Forget = TypeVar("_Forget", bound=Callable[[], object])
     #: A param's position: keys and array indices from the payload down (array items as 0 in the schemas).
-    _Path = tuple[str | int, ...]
+    from .errors import Path as _Path
 
 #: The file holding the root schema of the create params.
 ROOT_FILE = "create-params.json"

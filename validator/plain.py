@@ -11,7 +11,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start 
 if TYPE_CHECKING:
     from typing import Any
 
-    _Path = tuple[str | int, ...]
+    from .errors import Path as _Path
 
 #: Stands in, inside the checked copy, for a value that is not JSON data.
 NOT_JSON = object()
